@@ -1,0 +1,84 @@
+/**
+ * The recoverable-writer interface every storage backend implements (local, hdfs, oss, jindofs).
+ *
+ * Lifecycle of a part file, named after Flink's FileSink states:
+ *   open() → in-progress (PartWriter: bytes accumulate, invisible to readers)
+ *   closeForCommit() → pending (durable, invisible; described by a JSON PendingFile)
+ *   commit()/commitAfterRecovery() → committed (visible under its final name)
+ *
+ * A PendingFile is plain JSON: it is stored in checkpoint records and handed back to a new
+ * process after a crash, which must be able to commit it (`commitAfterRecovery`, idempotent)
+ * or abort it (orphans). The sink never asks which backend it has, only what it can do
+ * (`capabilities`).
+ */
+
+/** A pending (closed, durable, invisible) part file. JSON-serialisable; backend-specific fields allowed. */
+export interface PendingFile {
+  /** Final path (URI or local path) the file becomes visible under. */
+  target: string;
+  /** Bytes in the file. */
+  bytes: number;
+  /** Backend-specific recovery data: temp path, uploadId, parts and ETags, a verification token... */
+  [k: string]: unknown;
+}
+
+export interface PartWriter {
+  /** Bytes accepted so far. */
+  readonly bytes: number;
+  /** Append bytes. Callers batch: one call per flushed buffer, not per record. */
+  write(chunk: Uint8Array): Promise<void>;
+  /** Make everything durable and invisible; no more writes. */
+  closeForCommit(): Promise<PendingFile>;
+  /** Throw away what was written (best effort). */
+  abort(): Promise<void>;
+}
+
+export interface Entry {
+  /** Name within the listed directory (no slashes). */
+  name: string;
+  /** Full path/URI of the entry, usable with the same Storage. */
+  path: string;
+  isDirectory: boolean;
+  size: number;
+}
+
+export interface StorageCapabilities {
+  /** Renames are atomic (local, HDFS) rather than object-store completes (OSS). */
+  atomicRename: boolean;
+  /** Uncommitted data lives in the target directory as hidden files (local, HDFS) rather than as uploads (OSS). */
+  hiddenTempFiles: boolean;
+}
+
+export interface Storage {
+  readonly capabilities: StorageCapabilities;
+  /** Start a part file that will become visible at `target` when committed. */
+  open(target: string): Promise<PartWriter>;
+  /** Publish a pending file (normal path, right after the checkpoint record is written). */
+  commit(pending: PendingFile): Promise<void>;
+  /** Publish a pending file after a restart: succeeds if it was already published. */
+  commitAfterRecovery(pending: PendingFile): Promise<void>;
+  /** Discard a pending file that no checkpoint will ever publish. Succeeds if already gone. */
+  abortPending(pending: PendingFile): Promise<void>;
+  /**
+   * Every uncommitted part file under `root` (recursively) whose final name starts with
+   * `namePrefix`, as PendingFiles that `abortPending` accepts. Used to remove orphans.
+   */
+  listUncommitted(root: string, namePrefix: string): Promise<PendingFile[]>;
+  /** Create `path` with `data` only if nothing exists there. true: created; false: it existed. */
+  createIfAbsent(path: string, data: Uint8Array): Promise<boolean>;
+  /** Write a small object/file whole, replacing any previous one (e.g. `_SUCCESS`). */
+  put(path: string, data: Uint8Array): Promise<void>;
+  /** Direct children of a directory/prefix; [] if it does not exist. */
+  list(dir: string): Promise<Entry[]>;
+  /** Whole content, or null if absent. For small files (checkpoint records). */
+  read(path: string): Promise<Uint8Array | null>;
+  /** Stream a file's bytes from `offset`. */
+  readStream(path: string, offset?: number): AsyncIterable<Uint8Array>;
+  /** File size, or null if absent. */
+  stat(path: string): Promise<{ size: number; isDirectory: boolean } | null>;
+  /** Delete a file (not an error if absent). */
+  delete(path: string): Promise<void>;
+  /** Join a directory path and a relative name in this backend's syntax. */
+  join(dir: string, ...names: string[]): string;
+  close(): Promise<void>;
+}
