@@ -1,0 +1,97 @@
+/**
+ * `npm run bench`: figures, not tests. Each figure is printed beside a raw limit measured in the
+ * same run on the same machine, so the ratio means something on a shared 2-core box.
+ *
+ *   local: 10,000,000 `{"uid": n}` JSON lines (uid 0..100) → SELECT uid, uid_to_pid(uid) AS pid
+ *          → CSV partitioned by pid, versus a loop that only parses and writes one CSV file.
+ *
+ * BENCH_RECORDS overrides the record count; BENCH_ONLY=local,... picks sections.
+ */
+import { spawn } from 'node:child_process';
+import { createWriteStream, existsSync } from 'node:fs';
+import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const WORK = path.join(REPO, '.cache', 'bench');
+const RECORDS = Number(process.env.BENCH_RECORDS ?? 10_000_000);
+const ONLY = process.env.BENCH_ONLY?.split(',');
+
+interface ChildResult { stdout: string; seconds: number; code: number | null; stderr: string }
+
+function runNode(args: string[]): Promise<ChildResult> {
+  return new Promise((resolve) => {
+    const t0 = performance.now();
+    const c = spawn(process.execPath, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    c.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    c.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    c.on('exit', (code) => resolve({ stdout, stderr, code, seconds: (performance.now() - t0) / 1000 }));
+  });
+}
+
+async function uidInput(n: number): Promise<string> {
+  const file = path.join(WORK, `uids-${n}.jsonl`);
+  if (existsSync(file)) return file;
+  await mkdir(WORK, { recursive: true });
+  const out = createWriteStream(file + '.tmp');
+  let s = 0x2545f491;
+  let chunk = '';
+  for (let i = 0; i < n; i++) {
+    s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
+    chunk += `{"uid": ${(s >>> 0) % 101}}\n`;
+    if (chunk.length > 1 << 16) {
+      if (!out.write(chunk)) await once(out, 'drain');
+      chunk = '';
+    }
+  }
+  out.end(chunk);
+  await once(out, 'finish');
+  const { rename } = await import('node:fs/promises');
+  await rename(file + '.tmp', file);
+  return file;
+}
+
+const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+
+async function benchLocal(): Promise<void> {
+  const input = await uidInput(RECORDS);
+  const bytes = (await stat(input)).size;
+  const dir = path.join(WORK, 'local');
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const base = await runNode([path.join(REPO, 'bench/baseline-loop.ts'), input, path.join(dir, 'baseline.csv')]);
+  if (base.code !== 0) throw new Error(base.stderr);
+  const b = JSON.parse(base.stdout) as { records: number; seconds: number; maxRssMb: number };
+  const job = path.join(dir, 'job.yaml');
+  await writeFile(job, `apiVersion: sluice.dev/v1alpha1
+kind: IngestJob
+metadata: {name: bench-local}
+spec:
+  source: {files: {path: ${JSON.stringify(input)}}, format: {type: json}, schema: [{name: uid, type: INT}]}
+  transform:
+    functions: [{name: uid_to_pid, params: [{name: uid, type: INT}], returns: INT, expression: "PMOD(uid, 3)"}]
+    query: SELECT uid, uid_to_pid(uid) AS pid FROM source
+  sink: {path: out, format: {type: csv}, partitionBy: [pid], rollingPolicy: {fileSize: 2MB}, partitionCommit: {policy: [success-file]}}
+  checkpoint: {interval: 5s}
+`);
+  const run = await runNode([path.join(REPO, 'bin/sluice.mjs'), 'run', job, '--json']);
+  if (run.code !== 0) throw new Error(run.stderr);
+  const summary = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>).find((e) => (e as { event?: unknown }).event === 'summary')!;
+  if (summary.recordsCommitted !== RECORDS) throw new Error(`committed ${summary.recordsCommitted} of ${RECORDS}`);
+  const rate = RECORDS / run.seconds;
+  const baseRate = b.records / base.seconds;
+  console.log(`\n## local file → partitioned CSV (${fmt(RECORDS)} records, ${fmt(bytes / 1e6, 1)} MB in)`);
+  console.log(`pipeline : ${fmt(rate)} records/s  ${fmt(bytes / 1e6 / run.seconds, 1)} MB/s  peak RSS ${fmt(summary.maxRssMb!, 0)} MB  (${fmt(run.seconds, 2)} s, process start included)`);
+  console.log(`baseline : ${fmt(baseRate)} records/s  ${fmt(bytes / 1e6 / base.seconds, 1)} MB/s  peak RSS ${fmt(b.maxRssMb, 0)} MB  (parse + one CSV file, no checkpoints)`);
+  console.log(`ratio    : ${fmt((100 * rate) / baseRate, 1)}% of baseline   targets: >= 1,000,000 records/s, >= 50% of baseline, RSS < 200 MB`);
+}
+
+const sections: Record<string, () => Promise<void>> = { local: benchLocal };
+for (const [name, fn] of Object.entries(sections)) {
+  if (ONLY && !ONLY.includes(name)) continue;
+  await fn();
+}

@@ -1,0 +1,43 @@
+/**
+ * `sluice` command line: run, validate, crd, produce (and, on Kubernetes, runner / operator).
+ */
+import { runCommand } from './run.ts';
+import { validateCommand, crdCommand } from './validate.ts';
+
+const USAGE = `usage: sluice <command> [options]
+
+commands:
+  run FILE [--runner i/N] [--json]   run an IngestJob in this process (the embedded default)
+  validate FILE                       check an IngestJob; lists every error by field path
+  crd                                 print the IngestJob CustomResourceDefinition
+  produce [options]                   load producer for Kafka (the seed's producer.py)
+`;
+
+export async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'run':
+      return runCommand(rest);
+    case 'validate':
+      return validateCommand(rest);
+    case 'crd':
+      return crdCommand();
+    case 'produce': {
+      const { produceCommand } = await import('./produce.ts');
+      return produceCommand(rest);
+    }
+    case '--version':
+    case 'version':
+      process.stdout.write('sluice 0.1.0\n');
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return cmd === undefined ? 2 : 0;
+    default:
+      process.stderr.write(`sluice: unknown command '${cmd}'\n${USAGE}`);
+      return 2;
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * How `sluice run` reports: on a terminal, a live block (records, rate, files committed, last
+ * checkpoint, partitions, lag) redrawn twice a second; otherwise one JSON line per event, for
+ * log collectors. Both end with a summary.
+ */
+import type { CheckpointEvent, JobRunner } from '../pipeline/job-runner.ts';
+import type { SplitReader } from '../sources/types.ts';
+
+export interface Reporter {
+  event(kind: string, data: Record<string, unknown>): void;
+  checkpoint(e: CheckpointEvent): void;
+  start(): void;
+  stop(): void;
+}
+
+export function jsonReporter(out: NodeJS.WritableStream = process.stdout): Reporter {
+  const write = (kind: string, data: Record<string, unknown>): void => {
+    out.write(JSON.stringify({ time: new Date().toISOString(), event: kind, ...data }) + '\n');
+  };
+  return {
+    event: write,
+    checkpoint: (e) => write('checkpoint', { ...e }),
+    start: () => {},
+    stop: () => {},
+  };
+}
+
+export function terminalReporter(runner: JobRunner, reader: SplitReader, out: NodeJS.WriteStream = process.stdout): Reporter {
+  let timer: NodeJS.Timeout | null = null;
+  let lines = 0;
+  let last: CheckpointEvent | null = null;
+  let lastAt = 0;
+  let prevIn = 0;
+  let prevAt = Date.now();
+  let rate = 0;
+  const draw = (): void => {
+    const s = runner.status;
+    const now = Date.now();
+    const dt = (now - prevAt) / 1000;
+    if (dt >= 1) {
+      rate = (s.counters.recordsIn - prevIn) / dt;
+      prevIn = s.counters.recordsIn;
+      prevAt = now;
+    }
+    const m = reader.metrics();
+    const parts = s.committer?.recent(5) ?? [];
+    const text = [
+      `records in ${s.counters.recordsIn.toLocaleString()}  (${Math.round(rate).toLocaleString()}/s)   committed ${s.counters.records.toLocaleString()} records, ${s.counters.files} files   skipped ${s.counters.skipped}`,
+      `checkpoint ${last ? `#${last.id} ${Math.round((now - lastAt) / 1000)}s ago (${last.durationMs} ms)` : 'none yet'}   epoch ${s.epoch}` + (m.lag !== undefined ? `   lag ${m.lag}` : ''),
+      ...(m.splits ?? []).slice(0, 6).map((sp) => `  ${sp.id}: ${sp.position}${sp.lag !== undefined ? `  lag ${sp.lag}` : ''}${sp.recordsPerSecond !== undefined ? `  ${Math.round(sp.recordsPerSecond)}/s` : ''}`),
+      `partitions ${s.committer?.known.size ?? 0}` + (parts.length ? ': ' + parts.map((p) => `${p.path || '/'}${p.successFile ? ' ✓' : ''}`).join('  ') : ''),
+    ];
+    if (lines > 0) out.write(`\x1b[${lines}A`);
+    for (const l of text) out.write(`\x1b[2K${l}\n`);
+    lines = text.length;
+  };
+  return {
+    event: (kind, data) => {
+      if (lines > 0) out.write(`\x1b[${lines}A\x1b[J`);
+      lines = 0;
+      out.write(`${kind}: ${JSON.stringify(data)}\n`);
+    },
+    checkpoint: (e) => {
+      last = e;
+      lastAt = Date.now();
+    },
+    start: () => {
+      timer = setInterval(draw, 500);
+      timer.unref();
+    },
+    stop: () => {
+      if (timer) clearInterval(timer);
+      draw();
+    },
+  };
+}

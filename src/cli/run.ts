@@ -1,0 +1,116 @@
+/**
+ * `sluice run FILE [--runner i/N] [--json]`: run a job in this process (the embedded default).
+ *
+ * A bounded source runs to its end; the process exits 0 after the final commit. SIGINT/SIGTERM
+ * take a final checkpoint and exit 0 (a second signal exits at once; the next run resumes from
+ * the last checkpoint). Exit codes: 0 done, 1 job failed, 2 usage/invalid job, 3 fenced.
+ */
+import * as path from 'node:path';
+import { loadIngestJob } from '../api/load.ts';
+import type { IngestJob } from '../api/types.ts';
+import { FencedError, JobFailedError } from '../errors.ts';
+import { JobRunner } from '../pipeline/job-runner.ts';
+import { runtimeConfig } from '../pipeline/runtime-config.ts';
+import { createReader } from '../sources/create-reader.ts';
+import { schemeOf, StorageResolver } from '../storage/resolve.ts';
+import { registerBuiltinStorages } from '../storage/builtin.ts';
+import { parseArgs, parseRunnerFlag } from './args.ts';
+import { jsonReporter, terminalReporter } from './progress.ts';
+import type { Reporter } from './progress.ts';
+
+/** Local paths in a job file are relative to the file, so a job runs the same from any directory. */
+export function resolveLocalPaths(job: IngestJob, baseDir: string): IngestJob {
+  const fix = (p: string | undefined): string | undefined =>
+    p === undefined || schemeOf(p) !== 'file' || p.startsWith('file:') || path.isAbsolute(p) ? p : path.resolve(baseDir, p);
+  const j = structuredClone(job);
+  if (j.spec.source.files) j.spec.source.files.path = fix(j.spec.source.files.path)!;
+  j.spec.sink.path = fix(j.spec.sink.path)!;
+  if (j.spec.checkpoint?.dir) j.spec.checkpoint.dir = fix(j.spec.checkpoint.dir);
+  const bad = j.spec.source.badRecords;
+  if (bad?.deadLetter && !bad.deadLetter.startsWith('kafka://')) bad.deadLetter = fix(bad.deadLetter);
+  return j;
+}
+
+export async function runCommand(argv: string[]): Promise<number> {
+  const args = parseArgs(argv, ['json']);
+  const file = args.positionals[0];
+  if (file === undefined) {
+    process.stderr.write('usage: sluice run FILE [--runner i/N] [--json]\n');
+    return 2;
+  }
+  let job: IngestJob;
+  let split: { index: number; parallelism: number } | undefined;
+  try {
+    job = resolveLocalPaths((await loadIngestJob(file)).job, path.dirname(path.resolve(file)));
+    split = parseRunnerFlag(args.flags.get('runner'));
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    return 2;
+  }
+  registerBuiltinStorages();
+  const config = runtimeConfig(job, split?.index ?? 0, split?.parallelism);
+  const storages = new StorageResolver({ spec: config.storage, secret: envSecret });
+  const reader = await createReader(config, storages);
+  let reporter: Reporter = jsonReporter();
+  const runner = new JobRunner(config, {
+    sinkStorage: storages.for(config.sink.path),
+    stateStorage: storages.for(config.checkpointDir),
+    deadLetterStorage: config.badRecords.deadLetter && !config.badRecords.deadLetter.startsWith('kafka://') ? storages.for(config.badRecords.deadLetter) : undefined,
+    reader,
+    listener: {
+      onRestore: (i) => reporter.event('restore', { job: config.job, runner: config.runner, parallelism: config.parallelism, ...i }),
+      onCheckpoint: (e) => reporter.checkpoint(e),
+    },
+  });
+  if (process.stdout.isTTY && args.flags.get('json') !== true) reporter = terminalReporter(runner, reader);
+  let signals = 0;
+  const onSignal = (sig: string): void => {
+    signals++;
+    if (signals > 1) process.exit(130);
+    reporter.event('stopping', { signal: sig, note: 'taking a final checkpoint; signal again to exit at once' });
+    runner.requestStop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  reporter.start();
+  try {
+    const r = await runner.run();
+    reporter.stop();
+    const parts = runner.status.committer?.recent(10) ?? [];
+    reporter.event('summary', {
+      job: config.job,
+      runner: config.runner,
+      finished: r.finished,
+      lastCheckpoint: r.lastCheckpointId,
+      recordsIn: r.counters.recordsIn,
+      recordsCommitted: r.counters.records,
+      bytesCommitted: r.counters.bytes,
+      filesCommitted: r.counters.files,
+      skipped: r.counters.skipped,
+      maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+      source: reader.position(),
+      partitions: runner.status.committer?.known.size ?? 0,
+      recentPartitions: parts.map((p) => ({ path: p.path, files: p.files, records: p.records, successFile: p.successFile })),
+    });
+    return 0;
+  } catch (e) {
+    reporter.stop();
+    if (e instanceof FencedError) {
+      process.stderr.write(`sluice: ${e.message}\n`);
+      return 3;
+    }
+    process.stderr.write(`sluice: job ${config.job} failed: ${e instanceof JobFailedError ? e.message : (e as Error).stack}\n`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await reader.close().catch(() => {});
+    await storages.close().catch(() => {});
+  }
+}
+
+/** Secrets locally: `SLUICE_SECRET_<NAME>_<KEY>` environment variables (names upper-cased, - → _). */
+function envSecret(name: string, key: string): string | undefined {
+  const norm = (s: string): string => s.toUpperCase().replace(/[^A-Z0-9]/g, '_');
+  return process.env[`SLUICE_SECRET_${norm(name)}_${norm(key)}`];
+}

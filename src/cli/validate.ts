@@ -1,0 +1,24 @@
+/** `sluice validate FILE` and `sluice crd`. */
+import { renderIngestJobCrd } from '../api/crd.ts';
+import { loadIngestJob } from '../api/load.ts';
+
+export async function validateCommand(argv: string[]): Promise<number> {
+  const file = argv[0];
+  if (file === undefined) {
+    process.stderr.write('usage: sluice validate FILE\n');
+    return 2;
+  }
+  try {
+    const { job } = await loadIngestJob(file);
+    process.stdout.write(`${file}: IngestJob ${job.metadata.name} is valid\n`);
+    return 0;
+  } catch (e) {
+    process.stderr.write(`${(e as Error).message}\n`);
+    return 1;
+  }
+}
+
+export function crdCommand(): number {
+  process.stdout.write(renderIngestJobCrd());
+  return 0;
+}

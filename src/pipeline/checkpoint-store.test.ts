@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { LocalStorage } from '../storage/local/local-storage.ts';
+import { CheckpointStore } from './checkpoint-store.ts';
+import type { CheckpointRecord } from './checkpoint-record.ts';
+import { decodeRecord, RECORD_VERSION } from './checkpoint-record.ts';
+
+const record = (epoch: number, id: number): CheckpointRecord => ({
+  version: RECORD_VERSION, job: 'j', runner: 0, parallelism: 1, epoch, id, createdAt: new Date(0).toISOString(), jobUuid: 'u',
+  partCounter: id, source: { at: id }, pending: [], counters: { recordsIn: id, records: id, bytes: 0, files: 0, skipped: 0 },
+  watermark: null, awaiting: [], finished: false,
+});
+
+test('epochs are claimed upward; concurrent claims get distinct epochs', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sluice-ck-'));
+  const s = new LocalStorage();
+  const stores = Array.from({ length: 8 }, () => new CheckpointStore(s, dir, 'j', 0));
+  const epochs = await Promise.all(stores.map((st) => st.claimEpoch()));
+  assert.deepEqual([...epochs].sort((a, b) => a - b), [1, 2, 3, 4, 5, 6, 7, 8]);
+  assert.equal(await stores[0]!.highestEpoch(), 8);
+});
+
+test('latest orders by (epoch, id), not by id alone', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sluice-ck-'));
+  const st = new CheckpointStore(new LocalStorage(), dir, 'j', 0);
+  await st.write(record(1, 500));
+  await st.write(record(2, 7));
+  assert.deepEqual((await st.latest())?.source, { at: 7 });
+  await assert.rejects(st.write(record(2, 7)), /already exists/);
+});
+
+test('prune keeps the newest records and the current epoch', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sluice-ck-'));
+  const st = new CheckpointStore(new LocalStorage(), dir, 'j', 0);
+  await st.claimEpoch();
+  const e = await st.claimEpoch();
+  for (let i = 1; i <= 5; i++) await st.write(record(e, i));
+  await st.prune(e, 2);
+  assert.deepEqual((await st.recordNames()).map((r) => r.id), [4, 5]);
+  assert.deepEqual(await st.epochs(), [e]);
+});
+
+test('job identity is shared by every runner', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sluice-ck-'));
+  const s = new LocalStorage();
+  const ids = await Promise.all([0, 1, 2].map((r) => new CheckpointStore(s, dir, 'j', r).jobIdentity()));
+  assert.equal(new Set(ids.map((i) => i.uuid)).size, 1);
+});
+
+test('records of an unknown format version are refused with the file name', () => {
+  assert.throws(() => decodeRecord(Buffer.from('{"version":99}'), 'chk-x'), /chk-x has format version 99/);
+  assert.throws(() => decodeRecord(Buffer.from('{'), 'chk-y'), /chk-y is not valid JSON/);
+  assert.equal(decodeRecord(Buffer.from(JSON.stringify(record(1, 2))), 'f').id, 2);
+});
+
+test('ids wider than the padding (100 ms intervals give 11+ digit ids) are still found and ordered', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sluice-ck-'));
+  const st = new CheckpointStore(new LocalStorage(), dir, 'j', 0);
+  await st.write(record(1, 17956263190));
+  await st.write(record(1, 9));
+  await st.write(record(1, 123456789012345678));
+  assert.deepEqual((await st.recordNames()).map((r) => r.id), [9, 17956263190, 123456789012345678]);
+  assert.equal((await st.latest())?.id, 123456789012345678);
+});

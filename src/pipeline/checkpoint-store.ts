@@ -1,0 +1,135 @@
+/**
+ * One runner index's checkpoint lineage: `<dir>/checkpoints/<job>/<runner>/`.
+ *
+ *   epoch-<e>            claimed (create-if-absent) by each process that starts this runner
+ *   chk-<epoch>-<id>     checkpoint records (create-if-absent), JSON, versioned
+ *   committed            progress marker rewritten after each checkpoint's files are published
+ *
+ * and, per job, `<dir>/checkpoints/<job>/job.json` holding the job's part-file UUID, created
+ * once and read back by every runner so all of them name files alike.
+ *
+ * Ordering by (epoch, id) needs no clock agreement: numbers are zero-padded so a plain listing
+ * sorts correctly on every backend.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Storage } from '../storage/types.ts';
+import { SluiceError } from '../errors.ts';
+import type { CheckpointRecord, CommittedMarker } from './checkpoint-record.ts';
+import { decodeRecord, encodeRecord } from './checkpoint-record.ts';
+
+// Padded so listings sort naturally; parsed as numbers, so a wider id (short intervals give
+// wall-clock-aligned ids of 12+ digits) still orders correctly.
+const pad = (n: number): string => String(n).padStart(16, '0');
+const EPOCH_RE = /^epoch-(\d+)$/;
+const CHK_RE = /^chk-(\d+)-(\d+)$/;
+
+export interface JobIdentity {
+  version: 1;
+  uuid: string;
+  createdAt: string;
+}
+
+export class CheckpointStore {
+  readonly storage: Storage;
+  readonly jobDir: string;
+  readonly dir: string;
+  readonly runner: number;
+
+  constructor(storage: Storage, checkpointDir: string, job: string, runner: number) {
+    this.storage = storage;
+    this.jobDir = storage.join(checkpointDir, 'checkpoints', job);
+    this.dir = storage.join(this.jobDir, String(runner));
+    this.runner = runner;
+  }
+
+  /** The job's part-file UUID: created by the first runner ever to start, read by all. */
+  async jobIdentity(): Promise<JobIdentity> {
+    const file = this.storage.join(this.jobDir, 'job.json');
+    const mine: JobIdentity = { version: 1, uuid: randomUUID(), createdAt: new Date().toISOString() };
+    await this.storage.createIfAbsent(file, Buffer.from(JSON.stringify(mine)));
+    const data = await this.storage.read(file);
+    if (data === null) throw new SluiceError(`${file} vanished right after it was created`, { retriable: true });
+    const id = JSON.parse(Buffer.from(data).toString('utf8')) as JobIdentity;
+    if (id.version !== 1 || typeof id.uuid !== 'string') throw new SluiceError(`${file}: unknown job identity format`);
+    return id;
+  }
+
+  private async names(): Promise<string[]> {
+    return (await this.storage.list(this.dir)).filter((e) => !e.isDirectory).map((e) => e.name);
+  }
+
+  async epochs(): Promise<number[]> {
+    const out: number[] = [];
+    for (const n of await this.names()) {
+      const m = EPOCH_RE.exec(n);
+      if (m) out.push(Number(m[1]));
+    }
+    return out.sort((a, b) => a - b);
+  }
+
+  async highestEpoch(): Promise<number> {
+    const e = await this.epochs();
+    return e.length === 0 ? 0 : e[e.length - 1]!;
+  }
+
+  /** Step 1 of the protocol: claim highest+1, retrying upward when another process wins. */
+  async claimEpoch(): Promise<number> {
+    let e = (await this.highestEpoch()) + 1;
+    const body = Buffer.from(JSON.stringify({ pid: process.pid, at: new Date().toISOString() }));
+    for (;;) {
+      if (await this.storage.createIfAbsent(this.storage.join(this.dir, `epoch-${pad(e)}`), body)) return e;
+      e = Math.max(e + 1, (await this.highestEpoch()) + 1);
+    }
+  }
+
+  /** Checkpoint record names, newest last. */
+  async recordNames(): Promise<Array<{ name: string; epoch: number; id: number }>> {
+    const out: Array<{ name: string; epoch: number; id: number }> = [];
+    for (const n of await this.names()) {
+      const m = CHK_RE.exec(n);
+      if (m) out.push({ name: n, epoch: Number(m[1]), id: Number(m[2]) });
+    }
+    return out.sort((a, b) => a.epoch - b.epoch || a.id - b.id);
+  }
+
+  async latest(): Promise<CheckpointRecord | null> {
+    const names = await this.recordNames();
+    if (names.length === 0) return null;
+    const newest = names[names.length - 1]!;
+    const file = this.storage.join(this.dir, newest.name);
+    const data = await this.storage.read(file);
+    if (data === null) throw new SluiceError(`checkpoint record ${file} vanished while restoring`, { retriable: true });
+    return decodeRecord(data, file);
+  }
+
+  /** Step 3: create-if-absent. A name that exists means a bug or a second owner: never overwrite. */
+  async write(record: CheckpointRecord): Promise<void> {
+    const file = this.storage.join(this.dir, `chk-${pad(record.epoch)}-${pad(record.id)}`);
+    if (!(await this.storage.createIfAbsent(file, encodeRecord(record)))) {
+      throw new SluiceError(`checkpoint record ${file} already exists; another process writes this lineage`);
+    }
+  }
+
+  async writeCommitted(marker: CommittedMarker): Promise<void> {
+    await this.storage.put(this.storage.join(this.dir, 'committed'), Buffer.from(JSON.stringify(marker)));
+  }
+
+  /** Every runner's committed marker (index → marker), for partition commit across runners. */
+  async readCommitted(parallelism: number): Promise<Array<CommittedMarker | null>> {
+    const out: Array<CommittedMarker | null> = [];
+    for (let r = 0; r < parallelism; r++) {
+      const data = await this.storage.read(this.storage.join(this.jobDir, String(r), 'committed'));
+      out.push(data === null ? null : (JSON.parse(Buffer.from(data).toString('utf8')) as CommittedMarker));
+    }
+    return out;
+  }
+
+  /** Drop records older than the newest `keep` and epoch claims below the current one. */
+  async prune(currentEpoch: number, keep = 2): Promise<void> {
+    const names = await this.recordNames();
+    for (const r of names.slice(0, Math.max(0, names.length - keep))) await this.storage.delete(this.storage.join(this.dir, r.name));
+    for (const e of await this.epochs()) {
+      if (e < currentEpoch) await this.storage.delete(this.storage.join(this.dir, `epoch-${pad(e)}`));
+    }
+  }
+}

@@ -1,0 +1,381 @@
+/**
+ * JobRunner: one runner index of an IngestJob, from restore to the last commit.
+ *
+ * Startup (DESIGN §4, step 1):
+ *   1. claim a new epoch (create-if-absent), only then read the newest checkpoint record;
+ *   2. re-commit that record's pending files idempotently (commitAfterRecovery);
+ *   3. list uncommitted part files of this runner, check the epoch is still ours, abort those
+ *      the record does not reference (files listed before that check were all made by older
+ *      epochs, so a newer owner's files are never touched);
+ *   4. open the source at the record's position (or fresh, by startup mode).
+ * Loop: poll a batch → decode → transform → bucket/encode → flush; timers roll files; every
+ * checkpoint interval (aligned to wall-clock, so runners' ids line up) a checkpoint:
+ *   close all part files → write chk record (create-if-absent) → list epochs (fenced? exit)
+ *   → publish files → commit partitions → tell the source → prune.
+ * End of input is a last checkpoint marked finished.
+ */
+import type { Row } from '../api/types.ts';
+import { FencedError, JobFailedError } from '../errors.ts';
+import type { Decoder, Encoder } from '../formats/index.ts';
+import { createDecoder, createEncoder } from '../formats/index.ts';
+import type { CompiledQuery } from '../sql/index.ts';
+import { compileQuery, TransformError } from '../sql/index.ts';
+import { FileSink } from '../sink/file-sink.ts';
+import type { PendingPart } from '../sink/file-sink.ts';
+import { PartitionCommitter } from '../sink/partition-committer.ts';
+import type { RawBatch, SplitReader } from '../sources/types.ts';
+import type { PendingFile, Storage } from '../storage/types.ts';
+import { CheckpointStore } from './checkpoint-store.ts';
+import type { CheckpointRecord, Counters } from './checkpoint-record.ts';
+import { RECORD_VERSION } from './checkpoint-record.ts';
+import type { RuntimeConfig } from './runtime-config.ts';
+import { BadRecordHandler } from './bad-records.ts';
+import { parseTimestampMs } from './event-time.ts';
+import { failpoint } from './failpoints.ts';
+
+export interface CheckpointEvent {
+  id: number;
+  epoch: number;
+  durationMs: number;
+  files: number;
+  records: number;
+  committedPartitions: string[];
+  counters: Counters;
+  finished: boolean;
+}
+
+export interface RunnerListener {
+  onRestore?(info: { epoch: number; restoredId: number | null; recommitted: number; orphansAborted: number }): void;
+  onCheckpoint?(e: CheckpointEvent): void;
+  onBatch?(recordsIn: number): void;
+}
+
+export interface RunnerDeps {
+  /** Storage holding the sink path (part files, _SUCCESS). */
+  sinkStorage: Storage;
+  /** Storage holding checkpoint state (often the same). */
+  stateStorage: Storage;
+  reader: SplitReader;
+  /** Dead-letter destination for bad records, if the policy is dead-letter. */
+  deadLetterStorage?: Storage;
+  clock?: () => number;
+  listener?: RunnerListener;
+}
+
+export interface RunResult {
+  finished: boolean;
+  counters: Counters;
+  lastCheckpointId: number | null;
+  epoch: number;
+}
+
+const BATCH = 8192;
+const POLL_WAIT_MS = 200;
+
+export class JobRunner {
+  private readonly c: RuntimeConfig;
+  private readonly d: RunnerDeps;
+  private readonly clock: () => number;
+  private readonly store: CheckpointStore;
+  private readonly query: CompiledQuery;
+  private readonly decoder: Decoder;
+  private stopRequested = false;
+  private epoch = 0;
+  private lastId = 0;
+  private lastCheckpointId: number | null = null;
+  private counters: Counters = { recordsIn: 0, records: 0, bytes: 0, files: 0, skipped: 0 };
+  private sink!: FileSink;
+  private committer!: PartitionCommitter;
+  private badRecords!: BadRecordHandler;
+  private jobUuid = '';
+  private maxEventTime = -Infinity;
+  private readonly watermarkIndex: number;
+
+  constructor(config: RuntimeConfig, deps: RunnerDeps) {
+    this.c = config;
+    this.d = deps;
+    this.clock = deps.clock ?? Date.now;
+    this.store = new CheckpointStore(deps.stateStorage, config.checkpointDir, config.job, config.runner);
+    this.query = compileQuery(config.query, config.schema, config.functions);
+    this.decoder = createDecoder(config.sourceFormat, config.schema);
+    this.watermarkIndex = config.watermark === null ? -1 : config.schema.findIndex((f) => f.name === config.watermark!.column);
+  }
+
+  /** Ask for a final checkpoint and a clean exit (SIGINT/SIGTERM, suspend). */
+  requestStop(): void {
+    this.stopRequested = true;
+  }
+
+  get status(): { epoch: number; lastCheckpointId: number | null; counters: Counters; committer: PartitionCommitter | undefined } {
+    return { epoch: this.epoch, lastCheckpointId: this.lastCheckpointId, counters: { ...this.counters }, committer: this.committer };
+  }
+
+  private namePrefix(): string {
+    return `part-${this.jobUuid}-${this.c.runner}-`;
+  }
+
+  private makeSink(counter: number): FileSink {
+    const out = this.query.outputSchema;
+    const partitionIndexes = this.c.sink.partitionBy.map((k) => {
+      const i = out.findIndex((f) => f.name === k);
+      if (i < 0) throw new JobFailedError(`spec.sink.partitionBy: column '${k}' is not in the query's output (${out.map((f) => f.name).join(', ')})`);
+      return i;
+    });
+    const bodyColumns = out.map((_, i) => i).filter((i) => !partitionIndexes.includes(i));
+    const encoder: Encoder = createEncoder(this.c.sink.format, out, bodyColumns);
+    return new FileSink({
+      storage: this.d.sinkStorage,
+      root: this.c.sink.path,
+      partitionKeys: this.c.sink.partitionBy,
+      partitionIndexes,
+      encoder,
+      rolling: { fileSize: this.c.sink.fileSize, rolloverIntervalMs: this.c.sink.rolloverIntervalMs, inactivityIntervalMs: this.c.sink.inactivityIntervalMs },
+      namePrefix: this.namePrefix(),
+      suffix: this.c.sink.suffix,
+      counter,
+      clock: this.clock,
+    });
+  }
+
+  private storageOf(p: PendingPart): Storage {
+    return p.deadLetter === true ? this.d.deadLetterStorage! : this.d.sinkStorage;
+  }
+
+  private async fenceCheck(): Promise<void> {
+    const highest = await this.store.highestEpoch();
+    if (highest > this.epoch) throw new FencedError(this.c.job, this.c.runner, this.epoch, highest);
+  }
+
+  private async restore(): Promise<CheckpointRecord | null> {
+    this.epoch = await this.store.claimEpoch();
+    this.jobUuid = (await this.store.jobIdentity()).uuid;
+    const rec = await this.store.latest();
+    let recommitted = 0;
+    if (rec !== null) {
+      for (const p of rec.pending) {
+        await this.storageOf(p).commitAfterRecovery(p.file);
+        recommitted++;
+        if (recommitted === 1) failpoint('mid-recovery');
+      }
+      if (recommitted === 0) failpoint('mid-recovery');
+      this.counters = { ...rec.counters };
+      this.lastId = rec.id;
+      this.lastCheckpointId = rec.id;
+    }
+    const referenced = new Set((rec?.pending ?? []).map((p) => p.file.target));
+    const places: Array<[Storage, string]> = [[this.d.sinkStorage, this.c.sink.path]];
+    if (this.c.badRecords.mode === 'dead-letter' && this.d.deadLetterStorage) places.push([this.d.deadLetterStorage, this.c.badRecords.deadLetter!]);
+    const uncommitted: Array<[Storage, PendingFile]> = [];
+    for (const [storage, root] of places) {
+      for (const u of await storage.listUncommitted(root, this.namePrefix())) uncommitted.push([storage, u]);
+    }
+    await this.fenceCheck();
+    let aborted = 0;
+    for (const [storage, u] of uncommitted) {
+      if (referenced.has(u.target)) continue;
+      await storage.abortPending(u);
+      aborted++;
+    }
+    this.sink = this.makeSink(rec?.partCounter ?? 0);
+    this.committer = new PartitionCommitter(this.c.sink.commit, this.d.sinkStorage, this.c.sink.path, rec?.awaiting ?? []);
+    this.badRecords = new BadRecordHandler(this.c.badRecords, this.c.sourceFormat, {
+      storage: this.d.deadLetterStorage,
+      namePrefix: this.namePrefix(),
+      counter: rec?.partCounter ?? 0,
+      clock: this.clock,
+    });
+    if (rec !== null && rec.watermark !== null) this.maxEventTime = rec.watermark + (this.c.watermark?.delayMs ?? 0);
+    this.d.listener?.onRestore?.({ epoch: this.epoch, restoredId: rec?.id ?? null, recommitted, orphansAborted: aborted });
+    return rec;
+  }
+
+  async run(): Promise<RunResult> {
+    const rec = await this.restore();
+    const reader = this.d.reader;
+    if (rec?.finished) {
+      // A finished job restarted: everything is published; only partition commits may remain.
+      await this.commitPartitionsAtEnd();
+      return { finished: true, counters: this.counters, lastCheckpointId: this.lastCheckpointId, epoch: this.epoch };
+    }
+    await reader.open(rec?.source);
+    const interval = this.c.checkpointIntervalMs;
+    const check = this.c.sink.checkIntervalMs;
+    let now = this.clock();
+    let nextCheckpointAt = (Math.floor(now / interval) + 1) * interval;
+    let nextCheckAt = now + check;
+    const rows: Row[] = [];
+    const out: Row[] = [];
+    try {
+      for (;;) {
+        if (this.stopRequested) {
+          await this.checkpoint(false);
+          return { finished: false, counters: this.counters, lastCheckpointId: this.lastCheckpointId, epoch: this.epoch };
+        }
+        const batch = await reader.poll(BATCH, Math.max(1, Math.min(POLL_WAIT_MS, nextCheckpointAt - this.clock())));
+        if (batch === null) {
+          await this.checkpoint(true);
+          await this.commitPartitionsAtEnd();
+          return { finished: true, counters: this.counters, lastCheckpointId: this.lastCheckpointId, epoch: this.epoch };
+        }
+        if (batch.values.length > 0) this.process(batch, rows, out);
+        if (this.sink.needsFlush()) await this.sink.flush();
+        now = this.clock();
+        if (now >= nextCheckAt) {
+          await this.sink.onProcessingTime(now);
+          nextCheckAt = now + check;
+        }
+        if (now >= nextCheckpointAt) {
+          await this.checkpoint(false);
+          now = this.clock();
+          nextCheckpointAt = (Math.floor(now / interval) + 1) * interval;
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof FencedError)) await this.sink.abort();
+      throw e;
+    }
+  }
+
+  private process(batch: RawBatch, rows: Row[], out: Row[]): void {
+    const values = batch.values;
+    this.counters.recordsIn += values.length;
+    rows.length = 0;
+    const bad: number[] = [];
+    const n = this.decoder.decodeBatch(values, rows, (i, err) => {
+      bad.push(i);
+      this.badRecords.handle(values[i]!, batch.describe(i), err);
+    });
+    // decoded row k came from batch record srcIdx[k]; built only in the rare case of bad records
+    const srcIdx: number[] = [];
+    if (bad.length > 0) {
+      const skipped = new Set(bad);
+      for (let i = 0; i < values.length; i++) if (!skipped.has(i)) srcIdx.push(i);
+    }
+    const src = (k: number): number => (srcIdx.length > 0 ? srcIdx[k]! : k);
+    let m: number;
+    try {
+      m = this.query.applyBatch(rows.length === n ? rows : rows.slice(0, n), out);
+    } catch (e) {
+      if (!(e instanceof TransformError)) throw e;
+      m = 0;
+      out.length = 0;
+      for (let k = 0; k < n; k++) {
+        try {
+          const r = this.query.apply(rows[k]!);
+          if (r !== null) out[m++] = r;
+        } catch (err) {
+          if (!(err instanceof TransformError)) throw err;
+          this.badRecords.handle(values[src(k)]!, batch.describe(src(k)), err);
+        }
+      }
+    }
+    if (this.watermarkIndex >= 0) this.trackEventTime(rows, n);
+    this.sink.writeBatch(out, m);
+    this.d.listener?.onBatch?.(values.length);
+  }
+
+  private trackEventTime(rows: Row[], n: number): void {
+    const idx = this.watermarkIndex;
+    for (let k = 0; k < n; k++) {
+      const v = rows[k]![idx];
+      if (typeof v === 'string') {
+        const t = parseTimestampMs(v);
+        if (t > this.maxEventTime) this.maxEventTime = t;
+      }
+    }
+  }
+
+  private watermark(finished: boolean): number | null {
+    if (finished) return Number.MAX_SAFE_INTEGER;
+    if (this.c.watermark === null || this.maxEventTime === -Infinity) return null;
+    return this.maxEventTime - this.c.watermark.delayMs;
+  }
+
+  private nextId(): number {
+    const aligned = Math.floor(this.clock() / this.c.checkpointIntervalMs);
+    this.lastId = Math.max(this.lastId + 1, aligned);
+    return this.lastId;
+  }
+
+  private async checkpoint(finished: boolean): Promise<void> {
+    const started = this.clock();
+    const id = this.nextId();
+    const { pending, activity } = await this.sink.snapshotState();
+    const dead = await this.badRecords.snapshot();
+    const all: PendingPart[] = [...pending, ...dead];
+    this.committer.addActivity(activity, id, started);
+    const counters: Counters = { ...this.counters };
+    for (const p of pending) {
+      counters.records += p.records;
+      counters.bytes += p.file.bytes;
+      counters.files += 1;
+    }
+    counters.skipped = this.counters.skipped + this.badRecords.takeSkipped();
+    const record: CheckpointRecord = {
+      version: RECORD_VERSION,
+      job: this.c.job,
+      runner: this.c.runner,
+      parallelism: this.c.parallelism,
+      epoch: this.epoch,
+      id,
+      createdAt: new Date(started).toISOString(),
+      jobUuid: this.jobUuid,
+      partCounter: Math.max(this.sink.nextCounter, this.badRecords.nextCounter),
+      source: this.d.reader.position(),
+      pending: all,
+      counters,
+      watermark: this.watermark(finished),
+      awaiting: this.committer.awaitingPartitions(),
+      finished,
+    };
+    await this.store.write(record);
+    failpoint('after-record');
+    await this.fenceCheck();
+    for (let i = 0; i < all.length; i++) {
+      await this.storageOf(all[i]!).commit(all[i]!.file);
+      if (i === 0 && all.length > 1) failpoint('mid-commit');
+    }
+    failpoint('before-marker');
+    this.counters = counters;
+    this.lastCheckpointId = id;
+    await this.store.writeCommitted({ version: 1, epoch: this.epoch, id, at: new Date(this.clock()).toISOString(), watermark: record.watermark, finished, counters });
+    const committedPartitions = await this.commitPartitions();
+    await this.d.reader.notifyCheckpointComplete(id, record.source);
+    await this.store.prune(this.epoch);
+    this.d.listener?.onCheckpoint?.({
+      id, epoch: this.epoch, durationMs: this.clock() - started, files: pending.length,
+      records: pending.reduce((s, p) => s + p.records, 0), committedPartitions, counters, finished,
+    });
+  }
+
+  private async commitPartitions(): Promise<string[]> {
+    const markers = this.c.parallelism === 1 ? null : await this.store.readCommitted(this.c.parallelism);
+    let minId = this.lastCheckpointId ?? -1;
+    let wm = this.watermark(false);
+    let allFinished = false;
+    if (markers !== null) {
+      allFinished = markers.every((m) => m?.finished === true);
+      minId = Math.min(...markers.map((m) => (m === null ? -1 : m.finished ? Infinity : m.id)));
+      const wms = markers.map((m) => (m === null ? null : m.finished ? Infinity : m.watermark));
+      wm = wms.some((w) => w === null) ? null : Math.min(...(wms as number[]));
+    } else {
+      const own = await this.store.readCommitted(1);
+      allFinished = own[0]?.finished === true;
+    }
+    if (allFinished) {
+      minId = Infinity;
+      wm = Infinity;
+    }
+    return this.committer.commit({ now: this.clock(), minCommittedId: minId, watermark: wm === Number.MAX_SAFE_INTEGER ? Infinity : wm });
+  }
+
+  /** After the final checkpoint: wait until every runner has finished, then commit all partitions. */
+  private async commitPartitionsAtEnd(): Promise<void> {
+    for (;;) {
+      await this.commitPartitions();
+      if (this.committer.awaitingPartitions().length === 0) return;
+      if (this.stopRequested) return;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}

@@ -1,0 +1,261 @@
+/**
+ * The filesystem sink's writer side: rows → buckets (partitions) → part files.
+ *
+ * The hot path (`writeBatch`) is synchronous: it assigns each row to its bucket, encodes it and
+ * appends the text to the bucket's in-progress part file buffer, rolling by size before each
+ * record. I/O happens in `flush()`, once per batch, which writes buffers past a threshold and
+ * closes rolled files into pending files. `snapshotState()` closes everything for a checkpoint.
+ *
+ * Part files are named like Flink's: `part-<jobUuid>-<runnerIndex>-<counter><suffix>`.
+ */
+import type { Row } from '../api/types.ts';
+import type { PartWriter, PendingFile, Storage } from '../storage/types.ts';
+import { partitionPath } from './partition-path.ts';
+import type { PartFileInfo, RollingPolicyOptions } from './rolling-policy.ts';
+import { shouldRollOnEvent, shouldRollOnProcessingTime } from './rolling-policy.ts';
+
+/** Encodes one row as a line (partition columns already left out by the encoder). */
+export interface RowEncoder {
+  encode(row: Row): string;
+}
+
+export interface FileSinkOptions {
+  storage: Storage;
+  /** Sink root directory (URI or local path). */
+  root: string;
+  /** Names and row indexes of partition columns, in partitionBy order. */
+  partitionKeys: string[];
+  partitionIndexes: number[];
+  encoder: RowEncoder;
+  rolling: RollingPolicyOptions;
+  /** `part-<jobUuid>-<runnerIndex>-` */
+  namePrefix: string;
+  suffix: string;
+  /** First counter value (restored from the checkpoint). */
+  counter: number;
+  /** Bytes buffered per part file before it is written out. @default 1 MiB */
+  flushThreshold?: number;
+  /** Total bytes buffered across part files before everything is written out. @default 32 MiB */
+  memoryLimit?: number;
+  clock?: () => number;
+}
+
+/** A closed part file waiting for the checkpoint that publishes it. */
+export interface PendingPart {
+  file: PendingFile;
+  partition: string;
+  records: number;
+  /** Written to the dead-letter location rather than the sink. */
+  deadLetter?: boolean;
+}
+
+/** Per-partition figures since the last snapshot. */
+export interface PartitionActivity {
+  records: number;
+  files: number;
+  bytes: number;
+}
+
+class InProgressPart implements PartFileInfo {
+  size = 0;
+  records = 0;
+  lastWriteAt: number;
+  readonly createdAt: number;
+  buffered: string[] = [];
+  bufferedBytes = 0;
+  writer: PartWriter | null = null;
+  readonly target: string;
+
+  constructor(target: string, now: number) {
+    this.target = target;
+    this.createdAt = now;
+    this.lastWriteAt = now;
+  }
+}
+
+class Bucket {
+  part: InProgressPart | null = null;
+  readonly path: string;
+  readonly dir: string;
+
+  constructor(path: string, dir: string) {
+    this.path = path;
+    this.dir = dir;
+  }
+}
+
+export class FileSink {
+  private readonly o: FileSinkOptions;
+  private readonly clock: () => number;
+  private readonly buckets = new Map<string, Bucket>();
+  /** Rolled part files not yet closed (their buffers still need writing). */
+  private rolled: Array<{ bucket: Bucket; part: InProgressPart }> = [];
+  private pending: PendingPart[] = [];
+  private activity = new Map<string, PartitionActivity>();
+  private counter: number;
+  private buffered = 0;
+  private readonly flushThreshold: number;
+  private readonly memoryLimit: number;
+  private readonly singleKey: boolean;
+
+  constructor(options: FileSinkOptions) {
+    this.o = options;
+    this.clock = options.clock ?? Date.now;
+    this.counter = options.counter;
+    this.flushThreshold = options.flushThreshold ?? 1 << 20;
+    this.memoryLimit = options.memoryLimit ?? 32 << 20;
+    this.singleKey = options.partitionIndexes.length === 1;
+  }
+
+  /** Next part counter: goes into the checkpoint record so names never repeat after a restore. */
+  get nextCounter(): number {
+    return this.counter;
+  }
+
+  /** Bytes held in memory, waiting for flush(). */
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
+  private bucketKey(row: Row): string {
+    const idx = this.o.partitionIndexes;
+    if (idx.length === 0) return '';
+    if (this.singleKey) {
+      const v = row[idx[0]!];
+      return v === null ? '\u0000' : String(v);
+    }
+    let k = '';
+    for (let i = 0; i < idx.length; i++) {
+      const v = row[idx[i]!];
+      k += (v === null ? '\u0000' : String(v)) + '\u0001';
+    }
+    return k;
+  }
+
+  private bucketFor(row: Row): Bucket {
+    const key = this.bucketKey(row);
+    let b = this.buckets.get(key);
+    if (b === undefined) {
+      const values = this.o.partitionIndexes.map((i) => row[i]);
+      const path = partitionPath(this.o.partitionKeys, values);
+      const dir = path === '' ? this.o.root : this.o.storage.join(this.o.root, ...path.split('/'));
+      b = new Bucket(path, dir);
+      this.buckets.set(key, b);
+    }
+    return b;
+  }
+
+  private newPart(b: Bucket, now: number): InProgressPart {
+    const name = `${this.o.namePrefix}${this.counter++}${this.o.suffix}`;
+    return new InProgressPart(this.o.storage.join(b.dir, name), now);
+  }
+
+  private roll(b: Bucket): void {
+    if (b.part !== null) {
+      this.rolled.push({ bucket: b, part: b.part });
+      b.part = null;
+    }
+  }
+
+  /** Append rows[0..n) to their buckets. Synchronous; call flush() afterwards. */
+  writeBatch(rows: Row[], n: number): void {
+    const now = this.clock();
+    const enc = this.o.encoder;
+    const rolling = this.o.rolling;
+    let added = 0;
+    for (let i = 0; i < n; i++) {
+      const row = rows[i]!;
+      const b = this.bucketFor(row);
+      let part = b.part;
+      if (part !== null && shouldRollOnEvent(part, rolling)) {
+        this.roll(b);
+        part = null;
+      }
+      if (part === null) part = b.part = this.newPart(b, now);
+      const line = enc.encode(row);
+      const bytes = Buffer.byteLength(line);
+      part.buffered.push(line);
+      part.bufferedBytes += bytes;
+      part.size += bytes;
+      part.records++;
+      part.lastWriteAt = now;
+      added += bytes;
+    }
+    this.buffered += added;
+  }
+
+  /** Does any buffer need writing? Cheap check for the run loop. */
+  needsFlush(): boolean {
+    return this.rolled.length > 0 || this.buffered >= this.memoryLimit || this.anyOverThreshold();
+  }
+
+  private anyOverThreshold(): boolean {
+    for (const b of this.buckets.values()) if (b.part !== null && b.part.bufferedBytes >= this.flushThreshold) return true;
+    return false;
+  }
+
+  private async writeOut(part: InProgressPart): Promise<void> {
+    if (part.buffered.length === 0) return;
+    if (part.writer === null) part.writer = await this.o.storage.open(part.target);
+    const data = Buffer.from(part.buffered.length === 1 ? part.buffered[0]! : part.buffered.join(''));
+    part.buffered = [];
+    this.buffered -= part.bufferedBytes;
+    part.bufferedBytes = 0;
+    await part.writer.write(data);
+  }
+
+  private async close(b: Bucket, part: InProgressPart): Promise<void> {
+    await this.writeOut(part);
+    if (part.writer === null) return; // never received a record
+    const file = await part.writer.closeForCommit();
+    this.pending.push({ file, partition: b.path, records: part.records });
+    let a = this.activity.get(b.path);
+    if (a === undefined) this.activity.set(b.path, (a = { records: 0, files: 0, bytes: 0 }));
+    a.records += part.records;
+    a.files += 1;
+    a.bytes += file.bytes;
+  }
+
+  /** Write out buffers past their threshold and close rolled part files. */
+  async flush(): Promise<void> {
+    const rolled = this.rolled;
+    this.rolled = [];
+    for (const r of rolled) await this.close(r.bucket, r.part);
+    const all = this.buffered >= this.memoryLimit;
+    for (const b of this.buckets.values()) {
+      const p = b.part;
+      if (p !== null && (all || p.bufferedBytes >= this.flushThreshold)) await this.writeOut(p);
+    }
+  }
+
+  /** Timer (every checkInterval): roll files past rolloverInterval or inactivityInterval. */
+  async onProcessingTime(now = this.clock()): Promise<void> {
+    for (const b of this.buckets.values()) {
+      if (b.part !== null && shouldRollOnProcessingTime(b.part, now, this.o.rolling)) this.roll(b);
+    }
+    await this.flush();
+  }
+
+  /**
+   * Checkpoint: close every part file (roll on checkpoint) and hand over everything pending
+   * since the last snapshot, with per-partition activity. Buckets are forgotten so memory stays
+   * bounded by the partitions active between two checkpoints.
+   */
+  async snapshotState(): Promise<{ pending: PendingPart[]; activity: Map<string, PartitionActivity> }> {
+    for (const b of this.buckets.values()) this.roll(b);
+    await this.flush();
+    this.buckets.clear();
+    const out = { pending: this.pending, activity: this.activity };
+    this.pending = [];
+    this.activity = new Map();
+    return out;
+  }
+
+  /** Abort every open part file (shutdown without a checkpoint, e.g. when fenced). */
+  async abort(): Promise<void> {
+    const parts = [...this.rolled.map((r) => r.part), ...[...this.buckets.values()].flatMap((b) => (b.part ? [b.part] : []))];
+    for (const p of parts) await p.writer?.abort().catch(() => {});
+    this.rolled = [];
+    this.buckets.clear();
+  }
+}

@@ -1,0 +1,64 @@
+/**
+ * BucketAssigner's naming rules: Hive-style partition paths `<key>=<value>/...`.
+ *
+ * Escaping follows Hive's `FileUtils.escapePathName` as Flink uses it (not URI encoding):
+ * 0x00–0x1F, 0x7F and `" # % ' * / : = ? \ { [ ] ^` become `%XX` (uppercase hex); every other
+ * character, non-ASCII included, is kept. A null or empty value is `__DEFAULT_PARTITION__`.
+ * Because `/` is escaped, a value such as `../../etc` can never leave the sink directory.
+ */
+export const DEFAULT_PARTITION_NAME = '__DEFAULT_PARTITION__';
+
+const ESCAPED = new Set(['"', '#', '%', "'", '*', '/', ':', '=', '?', '\\', '{', '[', ']', '^', '\u007f']);
+
+function needsEscape(c: string): boolean {
+  const code = c.charCodeAt(0);
+  return code < 0x20 || ESCAPED.has(c);
+}
+
+export function escapePathName(value: string): string {
+  let out = '';
+  let start = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value[i]!;
+    if (needsEscape(c)) {
+      out += value.slice(start, i) + '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0');
+      start = i + 1;
+    }
+  }
+  return start === 0 ? value : out + value.slice(start);
+}
+
+export function unescapePathName(name: string): string {
+  return name.replace(/%([0-9A-F]{2})/g, (_, h: string) => String.fromCharCode(parseInt(h, 16)));
+}
+
+/** Text of a partition value as Flink writes it (`String.valueOf`), or null for the default partition. */
+export function partitionValueText(v: unknown): string | null {
+  if (v === null || v === undefined) return null;
+  const s = String(v);
+  return s === '' ? null : s;
+}
+
+/** `k1=v1/k2=v2` for the given keys and values. */
+export function partitionPath(keys: readonly string[], values: readonly unknown[]): string {
+  let p = '';
+  for (let i = 0; i < keys.length; i++) {
+    const text = partitionValueText(values[i]);
+    if (i > 0) p += '/';
+    p += escapePathName(keys[i]!) + '=' + (text === null ? DEFAULT_PARTITION_NAME : escapePathName(text));
+  }
+  return p;
+}
+
+/** Parse `k1=v1/k2=v2` back into values (the partition-time extractor needs them). */
+export function parsePartitionPath(p: string): Map<string, string | null> {
+  const out = new Map<string, string | null>();
+  if (p === '') return out;
+  for (const seg of p.split('/')) {
+    const eq = seg.indexOf('=');
+    const k = unescapePathName(seg.slice(0, eq));
+    const v = seg.slice(eq + 1);
+    out.set(k, v === DEFAULT_PARTITION_NAME ? null : unescapePathName(v));
+  }
+  return out;
+}

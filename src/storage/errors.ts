@@ -1,0 +1,4 @@
+import { SluiceError } from '../errors.ts';
+
+/** A storage operation failed; `retriable` says whether trying again can help. */
+export class StorageError extends SluiceError {}

@@ -1,0 +1,234 @@
+/**
+ * Local-disk backend (also `file://`, and the jindofs-fuse mount path of block-mode namespaces).
+ *
+ * Part files are written as `.<name>.inprogress.<uuid>` beside their target, fsynced at
+ * closeForCommit, and published by rename + directory fsync. Rename is atomic, so a reader
+ * that skips `.`/`_` names never sees a partial file.
+ */
+import { randomUUID } from 'node:crypto';
+import { constants, createReadStream } from 'node:fs';
+import * as fs from 'node:fs/promises';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Entry, PartWriter, PendingFile, Storage, StorageCapabilities } from '../types.ts';
+import { StorageError } from '../errors.ts';
+
+export interface LocalPendingFile extends PendingFile {
+  temp: string;
+}
+
+const INPROGRESS = '.inprogress.';
+
+/** Accepts a plain path or a file:// URI. */
+export function toLocalPath(p: string): string {
+  return p.startsWith('file:') ? fileURLToPath(p) : p;
+}
+
+async function fsyncDir(dir: string): Promise<void> {
+  const h = await fs.open(dir, constants.O_RDONLY);
+  try {
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+}
+
+function isNotFound(e: unknown): boolean {
+  return (e as NodeJS.ErrnoException).code === 'ENOENT';
+}
+
+class LocalPartWriter implements PartWriter {
+  bytes = 0;
+  private readonly target: string;
+  private readonly temp: string;
+  private handle: fs.FileHandle;
+
+  constructor(target: string, temp: string, handle: fs.FileHandle) {
+    this.target = target;
+    this.temp = temp;
+    this.handle = handle;
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    let off = 0;
+    while (off < chunk.length) {
+      const { bytesWritten } = await this.handle.write(chunk, off, chunk.length - off);
+      off += bytesWritten;
+    }
+    this.bytes += chunk.length;
+  }
+
+  async closeForCommit(): Promise<LocalPendingFile> {
+    await this.handle.sync();
+    await this.handle.close();
+    return { target: this.target, temp: this.temp, bytes: this.bytes };
+  }
+
+  async abort(): Promise<void> {
+    await this.handle.close().catch(() => {});
+    await fs.rm(this.temp, { force: true });
+  }
+}
+
+export class LocalStorage implements Storage {
+  readonly capabilities: StorageCapabilities = { atomicRename: true, hiddenTempFiles: true };
+
+  async open(target: string): Promise<PartWriter> {
+    const t = toLocalPath(target);
+    const dir = path.dirname(t);
+    await fs.mkdir(dir, { recursive: true });
+    const temp = path.join(dir, `.${path.basename(t)}${INPROGRESS}${randomUUID()}`);
+    const handle = await fs.open(temp, 'wx');
+    return new LocalPartWriter(target, temp, handle);
+  }
+
+  async commit(pending: PendingFile): Promise<void> {
+    const p = pending as LocalPendingFile;
+    const st = await fs.stat(p.temp).catch((e: unknown) => {
+      if (isNotFound(e)) return null;
+      throw e;
+    });
+    if (st === null) {
+      throw new StorageError(`pending file ${p.temp} for ${p.target} is missing`, { retriable: false });
+    }
+    if (st.size !== p.bytes) {
+      throw new StorageError(`pending file ${p.temp} has ${st.size} bytes, checkpoint recorded ${p.bytes}`, { retriable: false });
+    }
+    const target = toLocalPath(p.target);
+    await fs.rename(p.temp, target);
+    await fsyncDir(path.dirname(target));
+  }
+
+  async commitAfterRecovery(pending: PendingFile): Promise<void> {
+    const p = pending as LocalPendingFile;
+    const tempExists = await fs.stat(p.temp).then(() => true, (e: unknown) => {
+      if (isNotFound(e)) return false;
+      throw e;
+    });
+    if (tempExists) return this.commit(pending);
+    const st = await fs.stat(toLocalPath(p.target)).catch(() => null);
+    if (st !== null && st.size === p.bytes) return; // committed before the crash
+    throw new StorageError(
+      `cannot recover ${p.target}: neither its pending file nor a committed file of ${p.bytes} bytes exists`,
+      { retriable: false },
+    );
+  }
+
+  async abortPending(pending: PendingFile): Promise<void> {
+    await fs.rm((pending as LocalPendingFile).temp, { force: true });
+  }
+
+  async listUncommitted(root: string, namePrefix: string): Promise<PendingFile[]> {
+    const out: LocalPendingFile[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      let entries;
+      try {
+        entries = await fs.readdir(dir, { withFileTypes: true });
+      } catch (e) {
+        if (isNotFound(e)) return;
+        throw e;
+      }
+      for (const e of entries) {
+        const full = path.join(dir, e.name);
+        if (e.isDirectory()) {
+          if (!e.name.startsWith('_') && !e.name.startsWith('.')) await walk(full);
+        } else if (e.name.startsWith(`.${namePrefix}`) && e.name.includes(INPROGRESS)) {
+          const name = e.name.slice(1, e.name.lastIndexOf(INPROGRESS));
+          out.push({ target: path.join(dir, name), temp: full, bytes: -1 });
+        }
+      }
+    };
+    await walk(toLocalPath(root));
+    return out;
+  }
+
+  async createIfAbsent(p: string, data: Uint8Array): Promise<boolean> {
+    const target = toLocalPath(p);
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    // Write a temp file, then link(2) it: link fails with EEXIST if the name exists, so exactly
+    // one writer wins and nobody ever sees a partial record.
+    const temp = path.join(path.dirname(target), `.${path.basename(target)}${INPROGRESS}${randomUUID()}`);
+    await writeDurably(temp, data);
+    try {
+      await fs.link(temp, target);
+      await fsyncDir(path.dirname(target));
+      return true;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
+      throw e;
+    } finally {
+      await fs.rm(temp, { force: true });
+    }
+  }
+
+  async put(p: string, data: Uint8Array): Promise<void> {
+    const target = toLocalPath(p);
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    const temp = path.join(path.dirname(target), `.${path.basename(target)}${INPROGRESS}${randomUUID()}`);
+    await writeDurably(temp, data);
+    await fs.rename(temp, target);
+    await fsyncDir(path.dirname(target));
+  }
+
+  async list(dir: string): Promise<Entry[]> {
+    const d = toLocalPath(dir);
+    let entries;
+    try {
+      entries = await fs.readdir(d, { withFileTypes: true });
+    } catch (e) {
+      if (isNotFound(e)) return [];
+      throw e;
+    }
+    const out: Entry[] = [];
+    for (const e of entries) {
+      const full = path.join(d, e.name);
+      const size = e.isDirectory() ? 0 : await fs.stat(full).then((s) => s.size, () => -1);
+      if (size < 0) continue; // vanished while listing
+      out.push({ name: e.name, path: full, isDirectory: e.isDirectory(), size });
+    }
+    return out;
+  }
+
+  async read(p: string): Promise<Uint8Array | null> {
+    try {
+      return await fs.readFile(toLocalPath(p));
+    } catch (e) {
+      if (isNotFound(e)) return null;
+      throw e;
+    }
+  }
+
+  async *readStream(p: string, offset = 0): AsyncIterable<Uint8Array> {
+    yield* createReadStream(toLocalPath(p), { start: offset, highWaterMark: 1 << 20 });
+  }
+
+  async stat(p: string): Promise<{ size: number; isDirectory: boolean } | null> {
+    try {
+      const s = await fs.stat(toLocalPath(p));
+      return { size: s.size, isDirectory: s.isDirectory() };
+    } catch (e) {
+      if (isNotFound(e)) return null;
+      throw e;
+    }
+  }
+
+  async delete(p: string): Promise<void> {
+    await fs.rm(toLocalPath(p), { force: true });
+  }
+
+  join(dir: string, ...names: string[]): string {
+    return path.join(toLocalPath(dir), ...names);
+  }
+
+  async close(): Promise<void> {}
+}
+
+async function writeDurably(file: string, data: Uint8Array): Promise<void> {
+  const h = await fs.open(file, 'wx');
+  try {
+    await h.writeFile(data);
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+}
