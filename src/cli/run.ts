@@ -49,7 +49,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   registerBuiltinStorages();
   const config = runtimeConfig(job, split?.index ?? 0, split?.parallelism);
-  const storages = new StorageResolver({ spec: config.storage, secret: envSecret });
+  const storages = new StorageResolver({ spec: config.storage, secret: envSecret, partSize: config.sink.uploadPartSize });
   const reader = await createReader(config, storages);
   let reporter: Reporter = jsonReporter();
   const runner = new JobRunner(config, {

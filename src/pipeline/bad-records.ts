@@ -55,6 +55,11 @@ export class BadRecordHandler {
     }
   }
 
+  /** Records the format skipped by itself (`ignoreParseErrors`): counted, never silent. */
+  countIgnored(n: number): void {
+    this.skipped += n;
+  }
+
   /** Skipped since the last call. */
   takeSkipped(): number {
     const n = this.skipped;

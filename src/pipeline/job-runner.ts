@@ -241,15 +241,20 @@ export class JobRunner {
     this.counters.recordsIn += values.length;
     rows.length = 0;
     const bad: number[] = [];
+    const skippedBefore = this.decoder.skippedRecords;
     const n = this.decoder.decodeBatch(values, rows, (i, err) => {
       bad.push(i);
       this.badRecords.handle(values[i]!, batch.describe(i), err);
     });
+    const ignored = this.decoder.skippedRecords - skippedBefore; // format-level ignoreParseErrors
+    if (ignored > 0) this.badRecords.countIgnored(ignored);
     // decoded row k came from batch record srcIdx[k]; built only in the rare case of bad records
     const srcIdx: number[] = [];
-    if (bad.length > 0) {
+    if (bad.length > 0 || ignored > 0) {
+      // Records the decoder dropped silently (ignoreParseErrors) are not identifiable; map
+      // transform errors to positions only when every drop is known.
       const skipped = new Set(bad);
-      for (let i = 0; i < values.length; i++) if (!skipped.has(i)) srcIdx.push(i);
+      if (ignored === 0) for (let i = 0; i < values.length; i++) if (!skipped.has(i)) srcIdx.push(i);
     }
     const src = (k: number): number => (srcIdx.length > 0 ? srcIdx[k]! : k);
     let m: number;
@@ -265,7 +270,8 @@ export class JobRunner {
           if (r !== null) out[m++] = r;
         } catch (err) {
           if (!(err instanceof TransformError)) throw err;
-          this.badRecords.handle(values[src(k)]!, batch.describe(src(k)), err);
+          const where = ignored > 0 ? `record ${k + 1} of the batch starting at ${batch.describe(0)}` : batch.describe(src(k));
+          this.badRecords.handle(ignored > 0 ? JSON.stringify(rows[k]) : values[src(k)]!, where, err);
         }
       }
     }

@@ -13,6 +13,8 @@ export interface StorageContext {
   spec: StorageSpec;
   /** Secret lookup: name → key → value (env-mounted Secrets on Kubernetes, or files locally). */
   secret?(name: string, key: string): string | undefined;
+  /** Multipart part size for object stores (`spec.sink.uploadPartSize`, bytes). */
+  partSize?: number;
 }
 
 export type StorageFactory = (uri: URL, ctx: StorageContext) => Storage;

@@ -1,0 +1,32 @@
+/**
+ * The two roles a format plays in a pipeline (Flink's DeserializationSchema and
+ * SerializationSchema, batch-shaped): the source side decodes raw records into rows, the sink
+ * side encodes rows into lines of a part file.
+ */
+import type { Row } from '../api/types.ts';
+import type { DecodeError } from './errors.ts';
+
+export interface Decoder {
+  /**
+   * Decode a batch of raw records (text lines / message values) into rows, typed by the schema.
+   * Empty records (and, with allowComments, `#` lines) are skipped: they are not data.
+   * Bad records: calls onError(i, err) and skips the record when it returns normally; an error
+   * it throws aborts the batch. With `ignoreParseErrors` a bad record is skipped WITHOUT calling
+   * onError and counted in `skippedRecords` instead. Returns the number of rows pushed to out.
+   */
+  decodeBatch(values: string[], out: Row[], onError: (index: number, err: DecodeError) => void): number;
+  /**
+   * Records dropped because the format's `ignoreParseErrors` is set, since this decoder was
+   * created. Read it after each batch to count skipped records (never drop silently).
+   */
+  readonly skippedRecords: number;
+}
+
+export interface Encoder {
+  /**
+   * Encode one row as a full line including the trailing '\n'. Only the given column indexes
+   * are written (the sink leaves partition columns out of the body), in that order.
+   * Throws EncodeError for a value the format cannot represent.
+   */
+  encode(row: Row): string;
+}

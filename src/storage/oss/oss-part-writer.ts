@@ -1,0 +1,105 @@
+/**
+ * An in-progress OSS part file: one multipart upload per file. Full parts are uploaded as
+ * data accumulates (memory stays about one part), the tail becomes the last part at
+ * closeForCommit, and the result is a PendingFile that any process can Complete later.
+ *
+ * The upload is initiated lazily (first full part, or close) with a random
+ * `x-oss-meta-sluice-token`, which later proves that an object found at the target is this
+ * file (see OssStorage.commitAfterRecovery).
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import type OSS from 'ali-oss';
+import type { PartWriter, PendingFile } from '../types.ts';
+import type { OssCaller } from './oss-caller.ts';
+import type { OssLocation } from './oss-location.ts';
+
+export const TOKEN_META = 'sluice-token';
+
+/** The OSS form of a PendingFile. */
+export interface OssPendingFile extends PendingFile {
+  uploadId: string;
+  parts: { number: number; etag: string }[];
+  token: string;
+}
+
+export class OssPartWriter implements PartWriter {
+  private readonly caller: OssCaller;
+  private readonly loc: OssLocation;
+  private readonly target: string;
+  private readonly partSize: number;
+  private readonly token = randomBytes(16).toString('hex');
+  private uploadId: string | undefined;
+  private readonly parts: { number: number; etag: string }[] = [];
+  private buffered: Buffer[] = [];
+  private bufferedBytes = 0;
+  private total = 0;
+  private state: 'open' | 'closed' | 'aborted' = 'open';
+
+  constructor(caller: OssCaller, loc: OssLocation, target: string, partSize: number) {
+    this.caller = caller;
+    this.loc = loc;
+    this.target = target;
+    this.partSize = partSize;
+  }
+
+  get bytes(): number {
+    return this.total;
+  }
+
+  private async ensureUpload(): Promise<string> {
+    if (this.uploadId === undefined) {
+      const res = await this.caller.call('InitiateMultipartUpload', this.loc.bucket, this.target, (c) =>
+        c.initMultipartUpload(this.loc.key, { meta: { [TOKEN_META]: this.token } as unknown as OSS.UserMeta, mime: 'application/octet-stream' }));
+      this.uploadId = res.uploadId;
+    }
+    return this.uploadId;
+  }
+
+  private async uploadPart(data: Buffer): Promise<void> {
+    const uploadId = await this.ensureUpload();
+    const number = this.parts.length + 1;
+    const md5 = createHash('md5').update(data).digest('base64');
+    // A Buffer body makes the part retriable: each attempt streams it afresh; Content-MD5 lets OSS reject a corrupted one.
+    const res = await this.caller.call('UploadPart', this.loc.bucket, `${this.target} part ${number}`, (c) =>
+      c.uploadPart(this.loc.key, uploadId, number, data, 0, data.length, { headers: { 'Content-MD5': md5 } } as OSS.RequestOptions));
+    this.parts.push({ number, etag: res.etag });
+  }
+
+  private take(n: number): Buffer {
+    const all = this.buffered.length === 1 ? this.buffered[0]! : Buffer.concat(this.buffered, this.bufferedBytes);
+    const head = Buffer.from(all.subarray(0, n));
+    const rest = all.subarray(n);
+    this.buffered = rest.length > 0 ? [Buffer.from(rest)] : [];
+    this.bufferedBytes = rest.length;
+    return head;
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    if (this.state !== 'open') throw new Error(`${this.target}: write after ${this.state === 'closed' ? 'closeForCommit' : 'abort'}`);
+    if (chunk.length === 0) return;
+    this.buffered.push(Buffer.from(chunk));
+    this.bufferedBytes += chunk.length;
+    this.total += chunk.length;
+    while (this.bufferedBytes >= this.partSize) await this.uploadPart(this.take(this.partSize));
+  }
+
+  async closeForCommit(): Promise<OssPendingFile> {
+    if (this.state !== 'open') throw new Error(`${this.target}: closeForCommit after ${this.state}`);
+    this.state = 'closed';
+    // The tail is the last part and may be any size (even empty, for an empty file).
+    if (this.bufferedBytes > 0 || this.parts.length === 0) await this.uploadPart(this.take(this.bufferedBytes));
+    return { target: this.target, bytes: this.total, uploadId: this.uploadId!, parts: [...this.parts], token: this.token };
+  }
+
+  async abort(): Promise<void> {
+    this.state = 'aborted';
+    this.buffered = [];
+    if (this.uploadId === undefined) return;
+    const uploadId = this.uploadId;
+    try {
+      await this.caller.call('AbortMultipartUpload', this.loc.bucket, this.target, (c) => c.abortMultipartUpload(this.loc.key, uploadId));
+    } catch {
+      // Best effort: listUncommitted + abortPending (and the bucket lifecycle rule) clean up later.
+    }
+  }
+}
