@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 const repo = fileURLToPath(new URL('..', import.meta.url));
 const out = path.join(repo, 'out', 'wordcount');
 rmSync(out, { recursive: true, force: true });
-const r = spawnSync(process.execPath, [path.join(repo, 'bin/sluice.mjs'), 'run', path.join(repo, 'examples/local/wordcount.yaml')], { stdio: 'inherit' });
+const r = spawnSync(path.join(repo, 'bin/sluice.mjs'), ['run', path.join(repo, 'examples/local/wordcount.yaml')], { stdio: 'inherit' });
 if (r.status !== 0) process.exit(r.status ?? 1);
 const files = readdirSync(out).filter((n) => !n.startsWith('.') && !n.startsWith('_')).sort();
 process.stdout.write(`\ncommitted output in ${path.relative(repo, out)}/ (${files.length} file${files.length === 1 ? '' : 's'}):\n`);

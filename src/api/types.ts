@@ -84,7 +84,8 @@ export interface FilesSource {
 }
 
 export interface SecretKeyRef { name: string; key: string }
-export interface FileOrSecretRef { secretKeyRef?: SecretKeyRef; file?: string; env?: string }
+/** Exactly one of these. `value` is only accepted where the value is not secret (a SASL user name). */
+export interface FileOrSecretRef { secretKeyRef?: SecretKeyRef; file?: string; env?: string; value?: string }
 
 export interface KafkaSource {
   bootstrapServers: string[];
@@ -284,14 +285,33 @@ export interface PartitionStatus {
   successFile: boolean;
 }
 
+/**
+ * One runner's entry in `status.runners` (listType=map keyed by index). The runner pod writes
+ * its own entry by server-side apply under field manager `sluice-runner-<index>`; the operator
+ * owns `pod`, `restarts` and `state` transitions it observes, and every aggregate field.
+ */
 export interface RunnerStatus {
   index: number;
   pod?: string;
+  /** Pending | Running | Succeeded | Failed | Restarting */
   state: string;
-  checkpointId?: number;
   restarts?: number;
+  /** Written by the runner: */
+  epoch?: number;
+  checkpointId?: number;
+  checkpointAt?: string;
+  checkpointDurationMs?: number;
   records?: number;
+  bytes?: number;
+  files?: number;
+  skipped?: number;
   lag?: number;
+  /** Bounded input fully committed by this runner. */
+  finished?: boolean;
+  /** At most 5, newest first. */
+  recentPartitions?: PartitionStatus[];
+  partitionsTotal?: number;
+  message?: string;
 }
 
 export interface IngestJobStatus {

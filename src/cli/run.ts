@@ -4,14 +4,20 @@
  * A bounded source runs to its end; the process exits 0 after the final commit. SIGINT/SIGTERM
  * take a final checkpoint and exit 0 (a second signal exits at once; the next run resumes from
  * the last checkpoint). Exit codes: 0 done, 1 job failed, 2 usage/invalid job, 3 fenced.
+ *
+ * `runPipeline()` is the wiring both `sluice run` and `sluice runner` (the pod entry point) use:
+ * storages, reader, JobRunner, signals, exit codes. Each command only adds how it reports.
  */
 import * as path from 'node:path';
 import { loadIngestJob } from '../api/load.ts';
 import type { IngestJob } from '../api/types.ts';
 import { FencedError, JobFailedError } from '../errors.ts';
 import { JobRunner } from '../pipeline/job-runner.ts';
+import type { RunnerListener, RunResult } from '../pipeline/job-runner.ts';
 import { runtimeConfig } from '../pipeline/runtime-config.ts';
+import type { RuntimeConfig } from '../pipeline/runtime-config.ts';
 import { createReader } from '../sources/create-reader.ts';
+import type { SplitReader } from '../sources/types.ts';
 import { schemeOf, StorageResolver } from '../storage/resolve.ts';
 import { registerBuiltinStorages } from '../storage/builtin.ts';
 import { parseArgs, parseRunnerFlag } from './args.ts';
@@ -31,6 +37,70 @@ export function resolveLocalPaths(job: IngestJob, baseDir: string): IngestJob {
   return j;
 }
 
+/** One pipeline run as the hooks see it. */
+export interface PipelineRun {
+  config: RuntimeConfig;
+  runner: JobRunner;
+  reader: SplitReader;
+}
+
+/** What a command adds to a pipeline run: how it reports. Every hook is optional. */
+export interface PipelineHooks {
+  /** Passed to the JobRunner (restore, checkpoint, batch events). */
+  listener?: RunnerListener;
+  /** The runner and reader exist and the run is about to start. */
+  onStart?(run: PipelineRun): void;
+  /** The first SIGINT/SIGTERM arrived: a final checkpoint follows. */
+  onStopping?(signal: string): void;
+  /** The run ended cleanly (end of input, or stopped after a final checkpoint). */
+  onDone?(result: RunResult, run: PipelineRun): void | Promise<void>;
+  /** The run failed; `exitCode` is 3 when fenced by a newer runner, else 1. */
+  onError?(error: unknown, exitCode: 1 | 3, run: PipelineRun): void | Promise<void>;
+}
+
+/**
+ * Run one runner index of a job to its end and return the exit code (0 done or stopped, 1 failed,
+ * 3 fenced). Installs SIGINT/SIGTERM handlers for the duration: the first asks for a final
+ * checkpoint, a second exits at once (130). Closes the reader and storages before returning.
+ */
+export async function runPipeline(config: RuntimeConfig, hooks: PipelineHooks = {}): Promise<number> {
+  registerBuiltinStorages();
+  const storages = new StorageResolver({ spec: config.storage, secret: envSecret, partSize: config.sink.uploadPartSize });
+  const reader = await createReader(config, storages);
+  const runner = new JobRunner(config, {
+    sinkStorage: storages.for(config.sink.path),
+    stateStorage: storages.for(config.checkpointDir),
+    deadLetterStorage: config.badRecords.deadLetter && !config.badRecords.deadLetter.startsWith('kafka://') ? storages.for(config.badRecords.deadLetter) : undefined,
+    reader,
+    listener: hooks.listener,
+  });
+  const run: PipelineRun = { config, runner, reader };
+  hooks.onStart?.(run);
+  let signals = 0;
+  const onSignal = (sig: string): void => {
+    signals++;
+    if (signals > 1) process.exit(130);
+    hooks.onStopping?.(sig);
+    runner.requestStop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  try {
+    const r = await runner.run();
+    await hooks.onDone?.(r, run);
+    return 0;
+  } catch (e) {
+    const code = e instanceof FencedError ? 3 : 1;
+    await hooks.onError?.(e, code, run);
+    return code;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await reader.close().catch(() => {});
+    await storages.close().catch(() => {});
+  }
+}
+
 export async function runCommand(argv: string[]): Promise<number> {
   const args = parseArgs(argv, ['json']);
   const file = args.positionals[0];
@@ -47,70 +117,47 @@ export async function runCommand(argv: string[]): Promise<number> {
     process.stderr.write(`${(e as Error).message}\n`);
     return 2;
   }
-  registerBuiltinStorages();
   const config = runtimeConfig(job, split?.index ?? 0, split?.parallelism);
-  const storages = new StorageResolver({ spec: config.storage, secret: envSecret, partSize: config.sink.uploadPartSize });
-  const reader = await createReader(config, storages);
   let reporter: Reporter = jsonReporter();
-  const runner = new JobRunner(config, {
-    sinkStorage: storages.for(config.sink.path),
-    stateStorage: storages.for(config.checkpointDir),
-    deadLetterStorage: config.badRecords.deadLetter && !config.badRecords.deadLetter.startsWith('kafka://') ? storages.for(config.badRecords.deadLetter) : undefined,
-    reader,
+  return runPipeline(config, {
     listener: {
       onRestore: (i) => reporter.event('restore', { job: config.job, runner: config.runner, parallelism: config.parallelism, ...i }),
       onCheckpoint: (e) => reporter.checkpoint(e),
     },
+    onStart: ({ runner, reader }) => {
+      if (process.stdout.isTTY && args.flags.get('json') !== true) reporter = terminalReporter(runner, reader);
+      reporter.start();
+    },
+    onStopping: (sig) => reporter.event('stopping', { signal: sig, note: 'taking a final checkpoint; signal again to exit at once' }),
+    onDone: (r, { runner, reader }) => {
+      reporter.stop();
+      const parts = runner.status.committer?.recent(10) ?? [];
+      reporter.event('summary', {
+        job: config.job,
+        runner: config.runner,
+        finished: r.finished,
+        lastCheckpoint: r.lastCheckpointId,
+        recordsIn: r.counters.recordsIn,
+        recordsCommitted: r.counters.records,
+        bytesCommitted: r.counters.bytes,
+        filesCommitted: r.counters.files,
+        skipped: r.counters.skipped,
+        maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+        source: reader.position(),
+        partitions: runner.status.committer?.known.size ?? 0,
+        recentPartitions: parts.map((p) => ({ path: p.path, files: p.files, records: p.records, successFile: p.successFile })),
+      });
+    },
+    onError: (e, code) => {
+      reporter.stop();
+      if (code === 3) process.stderr.write(`sluice: ${(e as Error).message}\n`);
+      else process.stderr.write(`sluice: job ${config.job} failed: ${e instanceof JobFailedError ? e.message : (e as Error).stack}\n`);
+    },
   });
-  if (process.stdout.isTTY && args.flags.get('json') !== true) reporter = terminalReporter(runner, reader);
-  let signals = 0;
-  const onSignal = (sig: string): void => {
-    signals++;
-    if (signals > 1) process.exit(130);
-    reporter.event('stopping', { signal: sig, note: 'taking a final checkpoint; signal again to exit at once' });
-    runner.requestStop();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  reporter.start();
-  try {
-    const r = await runner.run();
-    reporter.stop();
-    const parts = runner.status.committer?.recent(10) ?? [];
-    reporter.event('summary', {
-      job: config.job,
-      runner: config.runner,
-      finished: r.finished,
-      lastCheckpoint: r.lastCheckpointId,
-      recordsIn: r.counters.recordsIn,
-      recordsCommitted: r.counters.records,
-      bytesCommitted: r.counters.bytes,
-      filesCommitted: r.counters.files,
-      skipped: r.counters.skipped,
-      maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
-      source: reader.position(),
-      partitions: runner.status.committer?.known.size ?? 0,
-      recentPartitions: parts.map((p) => ({ path: p.path, files: p.files, records: p.records, successFile: p.successFile })),
-    });
-    return 0;
-  } catch (e) {
-    reporter.stop();
-    if (e instanceof FencedError) {
-      process.stderr.write(`sluice: ${e.message}\n`);
-      return 3;
-    }
-    process.stderr.write(`sluice: job ${config.job} failed: ${e instanceof JobFailedError ? e.message : (e as Error).stack}\n`);
-    return 1;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await reader.close().catch(() => {});
-    await storages.close().catch(() => {});
-  }
 }
 
 /** Secrets locally: `SLUICE_SECRET_<NAME>_<KEY>` environment variables (names upper-cased, - → _). */
-function envSecret(name: string, key: string): string | undefined {
+export function envSecret(name: string, key: string): string | undefined {
   const norm = (s: string): string => s.toUpperCase().replace(/[^A-Z0-9]/g, '_');
   return process.env[`SLUICE_SECRET_${norm(name)}_${norm(key)}`];
 }

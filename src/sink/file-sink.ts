@@ -33,9 +33,9 @@ export interface FileSinkOptions {
   suffix: string;
   /** First counter value (restored from the checkpoint). */
   counter: number;
-  /** Bytes buffered per part file before it is written out. @default 1 MiB */
+  /** Bytes buffered per part file before it is written out. @default 512 KiB */
   flushThreshold?: number;
-  /** Total bytes buffered across part files before everything is written out. @default 32 MiB */
+  /** Total bytes buffered across part files before everything is written out. @default 16 MiB */
   memoryLimit?: number;
   clock?: () => number;
 }
@@ -56,12 +56,18 @@ export interface PartitionActivity {
   bytes: number;
 }
 
+/** Bytes per buffer chunk: lines are encoded straight into these, no per-line strings kept. */
+const CHUNK = 64 * 1024;
+
 class InProgressPart implements PartFileInfo {
   size = 0;
   records = 0;
   lastWriteAt: number;
   readonly createdAt: number;
-  buffered: string[] = [];
+  /** Filled chunks waiting for writeOut, then the chunk being filled. */
+  full: Buffer[] = [];
+  cur: Buffer | null = null;
+  curLen = 0;
   bufferedBytes = 0;
   writer: PartWriter | null = null;
   readonly target: string;
@@ -70,6 +76,33 @@ class InProgressPart implements PartFileInfo {
     this.target = target;
     this.createdAt = now;
     this.lastWriteAt = now;
+  }
+
+  /** Encode `line` as UTF-8 into the buffers; returns its byte length. */
+  append(line: string): number {
+    // a UTF-16 code unit never takes more than 3 UTF-8 bytes
+    const worst = line.length * 3;
+    if (this.cur === null || this.cur.length - this.curLen < worst) {
+      if (this.cur !== null && this.curLen > 0) this.full.push(this.cur.subarray(0, this.curLen));
+      this.cur = Buffer.allocUnsafe(Math.max(CHUNK, worst));
+      this.curLen = 0;
+    }
+    const n = this.cur.write(line, this.curLen);
+    this.curLen += n;
+    this.bufferedBytes += n;
+    return n;
+  }
+
+  /** Everything buffered, as one byte array; the buffers start over. */
+  take(): Buffer {
+    if (this.cur !== null && this.curLen > 0) this.full.push(this.cur.subarray(0, this.curLen));
+    const data = this.full.length === 1 ? this.full[0]! : Buffer.concat(this.full);
+    this.full = [];
+    // keep the rest of the current chunk for the next lines
+    this.cur = this.cur !== null && this.cur.length - this.curLen >= 1024 ? this.cur.subarray(this.curLen) : null;
+    this.curLen = 0;
+    this.bufferedBytes = 0;
+    return data;
   }
 }
 
@@ -102,8 +135,8 @@ export class FileSink {
     this.o = options;
     this.clock = options.clock ?? Date.now;
     this.counter = options.counter;
-    this.flushThreshold = options.flushThreshold ?? 1 << 20;
-    this.memoryLimit = options.memoryLimit ?? 32 << 20;
+    this.flushThreshold = options.flushThreshold ?? 512 << 10;
+    this.memoryLimit = options.memoryLimit ?? 16 << 20;
     this.singleKey = options.partitionIndexes.length === 1;
   }
 
@@ -172,10 +205,7 @@ export class FileSink {
         part = null;
       }
       if (part === null) part = b.part = this.newPart(b, now);
-      const line = enc.encode(row);
-      const bytes = Buffer.byteLength(line);
-      part.buffered.push(line);
-      part.bufferedBytes += bytes;
+      const bytes = part.append(enc.encode(row));
       part.size += bytes;
       part.records++;
       part.lastWriteAt = now;
@@ -195,13 +225,10 @@ export class FileSink {
   }
 
   private async writeOut(part: InProgressPart): Promise<void> {
-    if (part.buffered.length === 0) return;
+    if (part.bufferedBytes === 0) return;
     if (part.writer === null) part.writer = await this.o.storage.open(part.target);
-    const data = Buffer.from(part.buffered.length === 1 ? part.buffered[0]! : part.buffered.join(''));
-    part.buffered = [];
     this.buffered -= part.bufferedBytes;
-    part.bufferedBytes = 0;
-    await part.writer.write(data);
+    await part.writer.write(part.take());
   }
 
   private async close(b: Bucket, part: InProgressPart): Promise<void> {

@@ -6,7 +6,7 @@
  *    `a OR b AND c` as `(a OR b) AND c`; SQL says `a OR (b AND c)`), see fixLogic;
  * 4. records a position for every node (locate.ts) for later error messages.
  */
-import sqlParser from 'node-sql-parser';
+import sqlParser from 'node-sql-parser/build/flinksql.js';
 import { SqlError, type SqlPosition } from './errors.ts';
 import { Locator, type AstNode, type Positions } from './locate.ts';
 

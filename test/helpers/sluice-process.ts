@@ -22,7 +22,7 @@ export class SluiceProcess {
   private waiters: Array<{ pred: (e: SluiceEvent) => boolean; resolve: (e: SluiceEvent) => void }> = [];
 
   constructor(args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(process.execPath, [BIN, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.child = spawn(BIN, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let buf = '';
     this.child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       buf += d;

@@ -1,0 +1,69 @@
+/**
+ * validateIngestJob: every reason an IngestJob would be refused, without a cluster.
+ *
+ * 1. The envelope: apiVersion, kind, metadata.name (the apiserver checks these itself).
+ * 2. spec and status against `schema.ts` — the object the CRD is generated from — including
+ *    its CEL rules, evaluated from the same rule text. Unknown fields are errors here.
+ * 3. What only parsing can tell (a checkpoint interval under 10ms, a 50KB OSS part size).
+ *
+ * Never throws on bad input; returns all errors, in document order.
+ */
+import { resolveSpec } from './defaults.ts';
+import type { ValidationError } from './field-error.ts';
+import { checkAgainstSchema } from './schema-check.ts';
+import { DNS_LABEL_PATTERN, specSchema, statusSchema } from './schema.ts';
+import type { JSONSchemaProps } from './schema-types.ts';
+import { GROUP, KIND, VERSION, type IngestJobSpec } from './types.ts';
+
+export const API_VERSION = `${GROUP}/${VERSION}`;
+
+/** What `sluice run` needs of metadata; the rest (uid, labels, managedFields...) passes through. */
+const metadataSchema: JSONSchemaProps = {
+  type: 'object',
+  properties: {
+    name: {
+      type: 'string',
+      maxLength: 63,
+      pattern: DNS_LABEL_PATTERN,
+    },
+    namespace: { type: 'string', maxLength: 63, pattern: DNS_LABEL_PATTERN },
+    labels: { type: 'object', additionalProperties: { type: 'string' } },
+    annotations: { type: 'object', additionalProperties: { type: 'string' } },
+  },
+  required: ['name'],
+  'x-kubernetes-preserve-unknown-fields': true,
+};
+
+const ENVELOPE_KEYS = new Set(['apiVersion', 'kind', 'metadata', 'spec', 'status']);
+
+export function validateIngestJob(obj: unknown): ValidationError[] {
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) {
+    return [{ path: '', message: `an IngestJob must be a mapping with apiVersion, kind, metadata and spec; got ${obj === null ? 'null' : Array.isArray(obj) ? 'a list' : `a ${typeof obj}`}` }];
+  }
+  const job = obj as Record<string, unknown>;
+  const errors: ValidationError[] = [];
+  if (job.apiVersion !== API_VERSION) {
+    errors.push({ path: 'apiVersion', message: `must be ${API_VERSION}; got ${JSON.stringify(job.apiVersion ?? null)}` });
+  }
+  if (job.kind !== KIND) errors.push({ path: 'kind', message: `must be ${KIND}; got ${JSON.stringify(job.kind ?? null)}` });
+  if (job.metadata === undefined) errors.push({ path: 'metadata', message: 'is required (with a name)' });
+  else errors.push(...checkAgainstSchema(metadataSchema, job.metadata, 'metadata'));
+  for (const key of Object.keys(job)) {
+    if (!ENVELOPE_KEYS.has(key)) errors.push({ path: key, message: 'unknown field; an IngestJob has apiVersion, kind, metadata, spec, status' });
+  }
+
+  if (job.spec === undefined) {
+    errors.push({ path: 'spec', message: 'is required' });
+    return errors;
+  }
+  const specErrors = checkAgainstSchema(specSchema, job.spec, 'spec');
+  errors.push(...specErrors);
+  if (job.status !== undefined) errors.push(...checkAgainstSchema(statusSchema, job.status, 'status'));
+
+  // Parsing assumes a well-formed spec; on a malformed one its findings would only repeat the above.
+  if (specErrors.length === 0) {
+    const name = (job.metadata as { name?: unknown } | undefined)?.name;
+    errors.push(...resolveSpec(job.spec as IngestJobSpec, typeof name === 'string' ? name : 'job').errors);
+  }
+  return errors;
+}
