@@ -56,6 +56,12 @@ export function terminalReporter(runner: JobRunner, reader: SplitReader, out: No
   };
   return {
     event: (kind, data) => {
+      if (kind === 'summary') {
+        // the final progress block stays on screen; the summary follows it
+        lines = 0;
+        out.write(humanSummary(data));
+        return;
+      }
       if (lines > 0) out.write(`\x1b[${lines}A\x1b[J`);
       lines = 0;
       out.write(`${kind}: ${JSON.stringify(data)}\n`);
@@ -73,4 +79,18 @@ export function terminalReporter(runner: JobRunner, reader: SplitReader, out: No
       draw();
     },
   };
+}
+
+function humanSummary(d: Record<string, unknown>): string {
+  const n = (v: unknown): string => (typeof v === 'number' ? v.toLocaleString('en-US') : String(v));
+  const parts = (d.recentPartitions as Array<{ path: string; files: number; records: number; successFile: boolean }> | undefined) ?? [];
+  return [
+    '',
+    `${d.finished === true ? 'finished' : 'stopped after a final checkpoint'}: job ${String(d.job)} runner ${String(d.runner)}, last checkpoint ${n(d.lastCheckpoint)}`,
+    `  records read ${n(d.recordsIn)}, committed ${n(d.recordsCommitted)} in ${n(d.filesCommitted)} files (${n(d.bytesCommitted)} bytes), skipped ${n(d.skipped)}`,
+    `  partitions ${n(d.partitions)}${parts.length ? ':' : ''}`,
+    ...parts.map((p) => `    ${p.path || '(unpartitioned)'}  ${n(p.files)} files  ${n(p.records)} records${p.successFile ? '  _SUCCESS' : ''}`),
+    `  peak RSS ${n(d.maxRssMb)} MB`,
+    '',
+  ].join('\n');
 }

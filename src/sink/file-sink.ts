@@ -35,7 +35,7 @@ export interface FileSinkOptions {
   counter: number;
   /** Bytes buffered per part file before it is written out. @default 512 KiB */
   flushThreshold?: number;
-  /** Total bytes buffered across part files before everything is written out. @default 16 MiB */
+  /** Total bytes buffered across part files before everything is written out. @default 8 MiB */
   memoryLimit?: number;
   clock?: () => number;
 }
@@ -136,7 +136,7 @@ export class FileSink {
     this.clock = options.clock ?? Date.now;
     this.counter = options.counter;
     this.flushThreshold = options.flushThreshold ?? 512 << 10;
-    this.memoryLimit = options.memoryLimit ?? 16 << 20;
+    this.memoryLimit = options.memoryLimit ?? 8 << 20;
     this.singleKey = options.partitionIndexes.length === 1;
   }
 

@@ -199,7 +199,7 @@ export class LocalStorage implements Storage {
   }
 
   async *readStream(p: string, offset = 0): AsyncIterable<Uint8Array> {
-    yield* createReadStream(toLocalPath(p), { start: offset, highWaterMark: 256 << 10 });
+    yield* createReadStream(toLocalPath(p), { start: offset, highWaterMark: 128 << 10 });
   }
 
   async stat(p: string): Promise<{ size: number; isDirectory: boolean } | null> {
