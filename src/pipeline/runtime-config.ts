@@ -3,9 +3,7 @@
  * Built from an IngestJob by `runtimeConfig()`; the runtime never re-reads spec strings.
  */
 import type { BadRecordPolicy, Field, Format, FunctionDef, IngestJob, KafkaSource, StorageSpec } from '../api/types.ts';
-import { parseDuration } from '../api/duration.ts';
-import { FLINK_DEFAULTS } from '../api/flink-defaults.ts';
-import { parseMemorySize } from '../api/memory-size.ts';
+import { withDefaults } from '../api/defaults.ts';
 
 export interface RuntimeConfig {
   /** Job name (namespace/name on Kubernetes): names the checkpoint lineage. */
@@ -45,55 +43,49 @@ export interface RuntimeConfig {
   spec: IngestJob;
 }
 
-/** Resolve one runner's config from a validated IngestJob. */
+/**
+ * Resolve one runner's config from a validated IngestJob. Defaults and unit parsing come from
+ * `api/defaults.ts` (the one place they live); formats and the Kafka block stay as written,
+ * because their modules compile their own options.
+ */
 export function runtimeConfig(job: IngestJob, runner = 0, parallelismOverride?: number): RuntimeConfig {
   const s = job.spec;
-  const d = FLINK_DEFAULTS;
-  const rp = s.sink.rollingPolicy ?? {};
-  const pc = s.sink.partitionCommit ?? {};
-  const parallelism = parallelismOverride ?? s.parallelism ?? d.parallelism;
+  const r = withDefaults(s, job.metadata.name);
   const name = job.metadata.namespace ? `${job.metadata.namespace}.${job.metadata.name}` : job.metadata.name;
-  const source = s.source.files ? { files: s.source.files } : { kafka: s.source.kafka! };
+  const pc = r.sink.partitionCommit;
   return {
     job: name,
     runner,
-    parallelism,
-    checkpointIntervalMs: parseDuration(s.checkpoint?.interval ?? d.checkpointInterval, 'spec.checkpoint.interval'),
-    checkpointDir: s.checkpoint?.dir ?? joinPath(s.sink.path, '_sluice'),
-    source,
+    parallelism: parallelismOverride ?? r.parallelism,
+    checkpointIntervalMs: r.checkpoint.intervalMs,
+    checkpointDir: r.checkpoint.dir,
+    source: s.source.files ? { files: s.source.files } : { kafka: s.source.kafka! },
     sourceFormat: s.source.format,
-    schema: s.source.schema,
-    watermark: s.source.watermark
-      ? { column: s.source.watermark.column, delayMs: parseDuration(s.source.watermark.delay ?? d.watermarkDelay, 'spec.source.watermark.delay') }
-      : null,
-    badRecords: s.source.badRecords ?? { mode: d.badRecordsMode },
-    query: s.transform?.query ?? d.query,
-    functions: s.transform?.functions ?? [],
+    schema: r.source.schema,
+    watermark: r.source.watermark,
+    badRecords: r.source.badRecords.deadLetter === null ? { mode: r.source.badRecords.mode } : { mode: r.source.badRecords.mode, deadLetter: r.source.badRecords.deadLetter },
+    query: r.transform.query,
+    functions: r.transform.functions,
     sink: {
-      path: s.sink.path,
+      path: r.sink.path,
       format: s.sink.format,
-      partitionBy: s.sink.partitionBy ?? [],
-      fileSize: parseMemorySize(rp.fileSize ?? d.fileSize, 'spec.sink.rollingPolicy.fileSize'),
-      rolloverIntervalMs: parseDuration(rp.rolloverInterval ?? d.rolloverInterval, 'spec.sink.rollingPolicy.rolloverInterval'),
-      inactivityIntervalMs: parseDuration(rp.inactivityInterval ?? d.inactivityInterval, 'spec.sink.rollingPolicy.inactivityInterval'),
-      checkIntervalMs: parseDuration(rp.checkInterval ?? d.checkInterval, 'spec.sink.rollingPolicy.checkInterval'),
-      suffix: s.sink.partSuffix ?? '',
-      uploadPartSize: parseMemorySize(s.sink.uploadPartSize ?? d.uploadPartSize, 'spec.sink.uploadPartSize'),
+      partitionBy: r.sink.partitionBy,
+      fileSize: r.sink.rollingPolicy.fileSizeBytes,
+      rolloverIntervalMs: r.sink.rollingPolicy.rolloverIntervalMs,
+      inactivityIntervalMs: r.sink.rollingPolicy.inactivityIntervalMs,
+      checkIntervalMs: r.sink.rollingPolicy.checkIntervalMs,
+      suffix: r.sink.partSuffix,
+      uploadPartSize: r.sink.uploadPartSizeBytes,
       commit: {
-        trigger: pc.trigger ?? d.trigger,
-        delayMs: parseDuration(pc.delay ?? d.commitDelay, 'spec.sink.partitionCommit.delay'),
-        successFileName: (pc.policy ?? []).includes('success-file') ? (pc.successFileName ?? d.successFileName) : null,
-        timestampPattern: pc.timestampPattern ?? null,
-        timestampFormatter: pc.timestampFormatter ?? d.timestampFormatter,
-        timeZone: pc.watermarkTimeZone ?? d.watermarkTimeZone,
+        trigger: pc.trigger,
+        delayMs: pc.delayMs,
+        successFileName: pc.policy.includes('success-file') ? pc.successFileName : null,
+        timestampPattern: pc.timestampPattern,
+        timestampFormatter: pc.timestampFormatter,
+        timeZone: pc.watermarkTimeZone,
       },
     },
     storage: s.storage ?? {},
     spec: job,
   };
-}
-
-/** Join a URI or local path with a child name without disturbing `scheme://authority`. */
-export function joinPath(base: string, name: string): string {
-  return base.endsWith('/') ? base + name : `${base}/${name}`;
 }
