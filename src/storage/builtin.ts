@@ -1,8 +1,9 @@
 /**
  * Registers the remote backends with the resolver. Local disk is built into the resolver;
- * `oss://` and `jfs://` (JindoFS) are added here, `hdfs://`/`webhdfs://` once their folder lands.
+ * `hdfs://`, `webhdfs://`, `swebhdfs://` (WebHDFS), `oss://` and `jfs://` (JindoFS) are added here.
  */
 import { SluiceError } from '../errors.ts';
+import { createHdfsStorage } from './hdfs/index.ts';
 import { createJindoFsStorage } from './jindofs/index.ts';
 import { LocalStorage } from './local/local-storage.ts';
 import { createOssStorage } from './oss/index.ts';
@@ -18,6 +19,9 @@ function sources(ctx: StorageContext): { secret?: (name: string, key: string) =>
 export function registerBuiltinStorages(): void {
   if (done) return;
   done = true;
+  for (const scheme of ['hdfs', 'webhdfs', 'swebhdfs']) {
+    registerStorage(scheme, (_uri, ctx) => createHdfsStorage(ctx.spec.hdfs, sources(ctx)));
+  }
   registerStorage('oss', (_uri, ctx) => {
     if (!ctx.spec.oss) throw new SluiceError('spec.storage.oss: an oss:// path needs the OSS endpoint and credentials here');
     return createOssStorage(ctx.spec.oss, { sources: sources(ctx), ...(ctx.partSize ? { partSize: ctx.partSize } : {}) });
