@@ -12,11 +12,12 @@ import * as path from 'node:path';
 import { loadIngestJob } from '../api/load.ts';
 import type { IngestJob } from '../api/types.ts';
 import { FencedError, JobFailedError } from '../errors.ts';
+import { secretFromEnv } from '../secrets.ts';
 import { JobRunner } from '../pipeline/job-runner.ts';
 import type { RunnerListener, RunResult } from '../pipeline/job-runner.ts';
 import { runtimeConfig } from '../pipeline/runtime-config.ts';
 import type { RuntimeConfig } from '../pipeline/runtime-config.ts';
-import { createReader } from '../sources/create-reader.ts';
+import { createDeadLetterTopic, createReader } from '../sources/create-reader.ts';
 import type { SplitReader } from '../sources/types.ts';
 import { schemeOf, StorageResolver } from '../storage/resolve.ts';
 import { registerBuiltinStorages } from '../storage/builtin.ts';
@@ -65,9 +66,11 @@ export interface PipelineHooks {
  */
 export async function runPipeline(config: RuntimeConfig, hooks: PipelineHooks = {}): Promise<number> {
   registerBuiltinStorages();
-  const storages = new StorageResolver({ spec: config.storage, secret: envSecret, partSize: config.sink.uploadPartSize });
+  const storages = new StorageResolver({ spec: config.storage, secret: (name, key) => secretFromEnv(name, key), partSize: config.sink.uploadPartSize });
   const reader = await createReader(config, storages);
+  const deadLetterTopic = await createDeadLetterTopic(config);
   const runner = new JobRunner(config, {
+    deadLetterTopic,
     sinkStorage: storages.for(config.sink.path),
     stateStorage: storages.for(config.checkpointDir),
     deadLetterStorage: config.badRecords.deadLetter && !config.badRecords.deadLetter.startsWith('kafka://') ? storages.for(config.badRecords.deadLetter) : undefined,
@@ -97,6 +100,7 @@ export async function runPipeline(config: RuntimeConfig, hooks: PipelineHooks = 
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     await reader.close().catch(() => {});
+    await deadLetterTopic?.close().catch(() => {});
     await storages.close().catch(() => {});
   }
 }

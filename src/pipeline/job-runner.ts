@@ -30,6 +30,7 @@ import type { CheckpointRecord, Counters } from './checkpoint-record.ts';
 import { RECORD_VERSION } from './checkpoint-record.ts';
 import type { RuntimeConfig } from './runtime-config.ts';
 import { BadRecordHandler } from './bad-records.ts';
+import type { DeadLetterTopic } from './bad-records.ts';
 import { parseTimestampMs } from './event-time.ts';
 import { failpoint } from './failpoints.ts';
 
@@ -58,6 +59,7 @@ export interface RunnerDeps {
   reader: SplitReader;
   /** Dead-letter destination for bad records, if the policy is dead-letter. */
   deadLetterStorage?: Storage;
+  deadLetterTopic?: DeadLetterTopic;
   clock?: () => number;
   listener?: RunnerListener;
 }
@@ -180,6 +182,7 @@ export class JobRunner {
     this.committer = new PartitionCommitter(this.c.sink.commit, this.d.sinkStorage, this.c.sink.path, rec?.awaiting ?? []);
     this.badRecords = new BadRecordHandler(this.c.badRecords, this.c.sourceFormat, {
       storage: this.d.deadLetterStorage,
+      topic: this.d.deadLetterTopic,
       namePrefix: this.namePrefix(),
       counter: rec?.partCounter ?? 0,
       clock: this.clock,

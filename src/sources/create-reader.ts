@@ -1,4 +1,5 @@
-/** Build the SplitReader for a runner's share of the job's source. */
+/** Build the SplitReader for a runner's share of the job's source (and a Kafka dead-letter topic). */
+import type { DeadLetterTopic } from '../pipeline/bad-records.ts';
 import type { RuntimeConfig } from '../pipeline/runtime-config.ts';
 import type { StorageResolver } from '../storage/resolve.ts';
 import { FileSplitReader } from './files/file-source.ts';
@@ -9,6 +10,19 @@ export async function createReader(c: RuntimeConfig, storage: StorageResolver): 
   if ('files' in c.source) {
     return new FileSplitReader(storage.for(c.source.files.path), c.source.files.path, split);
   }
-  const { createKafkaReader } = await import('./kafka/index.ts');
+  const { createKafkaReader, silenceKafkajsTimeoutWarning } = await import('./kafka/index.ts');
+  silenceKafkajsTimeoutWarning();
   return createKafkaReader(c, split);
+}
+
+/** `badRecords.deadLetter: kafka://<topic>` → a producer on the source's cluster; otherwise undefined. */
+export async function createDeadLetterTopic(c: RuntimeConfig): Promise<DeadLetterTopic | undefined> {
+  const dl = c.badRecords.deadLetter;
+  if (c.badRecords.mode !== 'dead-letter' || dl === undefined || !dl.startsWith('kafka://') || !('kafka' in c.source)) return undefined;
+  const { KafkaDeadLetterWriter, kafkaClientConfig } = await import('./kafka/index.ts');
+  const writer = new KafkaDeadLetterWriter({
+    client: kafkaClientConfig(c.source.kafka, `sluice-${c.job}-${c.runner}-dlq`.replace(/[^A-Za-z0-9._-]/g, '_')),
+    topic: dl.slice('kafka://'.length),
+  });
+  return { write: (records) => writer.write(records), close: () => writer.close() };
 }

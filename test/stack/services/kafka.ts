@@ -1,0 +1,364 @@
+/**
+ * A real Apache Kafka broker for tests: `kafka_2.13` 4.1.x from Maven Central
+ * (`test/stack/kafka/pom.xml`), one JVM in KRaft combined mode (broker + controller) on
+ * 127.0.0.1. See test/stack/kafka/README.md.
+ *
+ * Ports: broker 19092, controller 19093, SASL_PLAINTEXT 19094 (users in KAFKA_TEST_USERS);
+ * override with KAFKA_PORT, KAFKA_CONTROLLER_PORT and KAFKA_SASL_PORT.
+ * Jars: `.cache/kafka/lib`. State: `.cache/stack/kafka/` (data, server.properties, pid, logs).
+ *
+ * `up()` starts a fresh broker (empty data dir) unless one is already running, in which case it
+ * returns how to reach it. `stopBroker()`/`startBroker()` keep the data dir, so a test can stop
+ * and restart the broker mid-run and find its topics and offsets again.
+ */
+import { spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Kafka, logLevel } from 'kafkajs';
+import type { Service } from '../service.ts';
+
+const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+const kafkaDir = join(repoRoot, 'test', 'stack', 'kafka');
+const pom = join(kafkaDir, 'pom.xml');
+const log4jConfig = join(kafkaDir, 'log4j2.properties');
+const cacheDir = join(repoRoot, '.cache', 'kafka');
+const libDir = join(cacheDir, 'lib');
+const m2Dir = join(cacheDir, 'm2');
+const installedMarker = join(libDir, '.installed');
+const stateDir = join(repoRoot, '.cache', 'stack', 'kafka');
+const dataDir = join(stateDir, 'data');
+const propertiesFile = join(stateDir, 'server.properties');
+const pidFile = join(stateDir, 'pid');
+const stdoutFile = join(stateDir, 'stdout.log');
+const serverLog = join(stateDir, 'server.log');
+
+/** Any fixed 16 bytes in base64url: a fixed id keeps `format` reproducible. */
+const CLUSTER_ID = 'c2x1aWNlLXRlc3QtMDAwMA';
+const START_DEADLINE_MS = 90_000;
+const STOP_DEADLINE_MS = 30_000;
+
+export interface KafkaPorts {
+  broker: number;
+  controller: number;
+  /** A SASL_PLAINTEXT listener (PLAIN and SCRAM-SHA-256/512) for authentication tests. */
+  sasl: number;
+}
+
+/**
+ * Test-only users of the SASL listener (not secrets: they guard a broker on 127.0.0.1 that
+ * lives for one test run). Each can log in with PLAIN and with both SCRAM mechanisms.
+ */
+export const KAFKA_TEST_USERS: Readonly<Record<string, string>> = { alice: 'alice-test-password', bob: 'bob-test-password' };
+
+function portFromEnv(name: string, fallback: number): number {
+  const v = process.env[name];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new Error(`${name}=${v} is not a TCP port`);
+  return n;
+}
+
+export function kafkaPorts(): KafkaPorts {
+  return {
+    broker: portFromEnv('KAFKA_PORT', 19092),
+    controller: portFromEnv('KAFKA_CONTROLLER_PORT', 19093),
+    sasl: portFromEnv('KAFKA_SASL_PORT', 19094),
+  };
+}
+
+/** What `up` prints: `export KAFKA_BOOTSTRAP=127.0.0.1:19092` and the SASL listener's address. */
+export function kafkaEnv(ports: KafkaPorts = kafkaPorts()): Record<string, string> {
+  return { KAFKA_BOOTSTRAP: `127.0.0.1:${ports.broker}`, KAFKA_SASL_BOOTSTRAP: `127.0.0.1:${ports.sasl}` };
+}
+
+/** Where the broker's own log is, for tests that want to show it when they fail. */
+export const kafkaLogFile = serverLog;
+
+function serverProperties(ports: KafkaPorts): string {
+  return [
+    '# Written by test/stack/services/kafka.ts on every start; edit that file, not this one.',
+    'process.roles=broker,controller',
+    'node.id=1',
+    `controller.quorum.voters=1@127.0.0.1:${ports.controller}`,
+    `listeners=PLAINTEXT://127.0.0.1:${ports.broker},CONTROLLER://127.0.0.1:${ports.controller},SASL_PLAINTEXT://127.0.0.1:${ports.sasl}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${ports.broker},SASL_PLAINTEXT://127.0.0.1:${ports.sasl}`,
+    'controller.listener.names=CONTROLLER',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
+    'inter.broker.listener.name=PLAINTEXT',
+    // SASL for client tests only; brokers talk PLAINTEXT among themselves. SCRAM users are
+    // stored in the metadata log by `format --add-scram`, PLAIN users live in the JAAS line.
+    'sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512',
+    `listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required ${Object.entries(KAFKA_TEST_USERS)
+      .map(([u, p]) => `user_${u}="${p}"`)
+      .join(' ')};`,
+    'listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    'listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;',
+    `log.dirs=${dataDir}`,
+    'num.partitions=1',
+    // One broker: every internal topic must have replication factor 1, or the group and
+    // transaction coordinators never come up.
+    'offsets.topic.replication.factor=1',
+    'offsets.topic.num.partitions=5',
+    'transaction.state.log.replication.factor=1',
+    'transaction.state.log.min.isr=1',
+    'transaction.state.log.num.partitions=5',
+    'share.coordinator.state.topic.replication.factor=1',
+    'share.coordinator.state.topic.min.isr=1',
+    // Tests join fresh groups all the time; the default 3 s delay would slow every one.
+    'group.initial.rebalance.delay.ms=0',
+    'auto.create.topics.enable=true',
+    '',
+  ].join('\n');
+}
+
+function pomHash(): string {
+  return createHash('sha256').update(readFileSync(pom)).digest('hex');
+}
+
+function isInstalled(): boolean {
+  return existsSync(installedMarker) && readFileSync(installedMarker, 'utf8').trim() === pomHash();
+}
+
+function tail(text: string, lines: number): string {
+  return text.split('\n').slice(-lines).join('\n');
+}
+
+function logTail(lines = 40): string {
+  const parts: string[] = [];
+  for (const f of [stdoutFile, serverLog]) {
+    if (existsSync(f)) parts.push(`--- ${f} (tail) ---\n${tail(readFileSync(f, 'utf8'), lines)}`);
+  }
+  return parts.length > 0 ? parts.join('\n') : '(no log)';
+}
+
+/** Fetch the broker jars (idempotent: skipped while the pom is unchanged). */
+export async function installKafka(): Promise<void> {
+  if (isInstalled()) return;
+  const started = Date.now();
+  // Copy into a private folder and rename, so two processes installing at once never leave a
+  // half-filled lib/ behind.
+  const tmpLib = `${libDir}.tmp-${process.pid}`;
+  rmSync(tmpLib, { recursive: true, force: true });
+  mkdirSync(cacheDir, { recursive: true });
+  // -B: no colour codes in CI logs. The local repository stays under .cache/ so a fresh clone
+  // needs nothing but Maven and Maven Central.
+  const r = spawnSync(
+    'mvn',
+    ['-B', '-q', '-f', pom, `-Dmaven.repo.local=${m2Dir}`, 'dependency:copy-dependencies', `-DoutputDirectory=${tmpLib}`, '-DincludeScope=runtime'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  if (r.error !== undefined) throw new Error(`kafka install: cannot run mvn (is Maven installed?): ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`kafka install: mvn exited ${r.status}:\n${tail(`${r.stdout}\n${r.stderr}`, 40)}`);
+  writeFileSync(join(tmpLib, '.installed'), `${pomHash()}\n`);
+  rmSync(libDir, { recursive: true, force: true });
+  renameSync(tmpLib, libDir);
+  process.stderr.write(`# kafka: installed broker jars in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
+}
+
+function readPid(): number | null {
+  if (!existsSync(pidFile)) return null;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  return Number.isInteger(pid) && pid > 0 ? pid : null;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    const done = (open: boolean) => {
+      socket.destroy();
+      resolve(open);
+    };
+    socket.setTimeout(1000, () => done(false));
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+  });
+}
+
+/** True when a kafkajs admin client can connect and list topics (the broker serves metadata). */
+export async function brokerAnswers(ports: KafkaPorts = kafkaPorts()): Promise<boolean> {
+  if (!(await portOpen(ports.broker))) return false;
+  const admin = new Kafka({
+    clientId: 'sluice-stack-probe',
+    brokers: [`127.0.0.1:${ports.broker}`],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1000,
+    requestTimeout: 2000,
+    retry: { retries: 0 },
+  }).admin();
+  try {
+    await admin.connect();
+    await admin.listTopics();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+}
+
+async function waitFor(what: string, deadlineMs: number, check: () => Promise<boolean> | boolean): Promise<void> {
+  const deadline = Date.now() + deadlineMs;
+  let delay = 100;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`kafka: ${what} within ${deadlineMs / 1000}s`);
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 1000);
+  }
+}
+
+function javaBinary(): string {
+  const home = process.env.JAVA_HOME;
+  return home !== undefined && home !== '' && existsSync(join(home, 'bin', 'java')) ? join(home, 'bin', 'java') : 'java';
+}
+
+function javaArgs(): string[] {
+  return [
+    // Small heap on a shared 2-core machine; serial GC costs no extra threads.
+    '-Xmx512m', '-Xms256m', '-XX:+UseSerialGC',
+    `-Dkafka.logs.dir=${stateDir}`,
+    `-Dlog4j2.configurationFile=${log4jConfig}`,
+    '-cp', join(libDir, '*'),
+  ];
+}
+
+/** KRaft needs its storage formatted once; `meta.properties` says it was. */
+function isFormatted(): boolean {
+  return existsSync(join(dataDir, 'meta.properties'));
+}
+
+function format(): void {
+  const r = spawnSync(
+    javaBinary(),
+    [
+      ...javaArgs(),
+      'kafka.tools.StorageTool', 'format', '-t', CLUSTER_ID, '-c', propertiesFile, '--ignore-formatted',
+      ...Object.entries(KAFKA_TEST_USERS).flatMap(([u, p]) => ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${u},password=${p}]`])),
+    ],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  if (r.error !== undefined) throw new Error(`kafka: cannot run java (is a JDK 17+ installed?): ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`kafka: StorageTool format exited ${r.status}:\n${tail(`${r.stdout}\n${r.stderr}`, 40)}`);
+}
+
+/**
+ * Start the broker on the configured ports, keeping its data dir (formatting it only if it
+ * never was), and wait until it answers a kafkajs admin. Returns how to reach it. A broker
+ * that is already running is left alone.
+ */
+export async function startBroker(): Promise<Record<string, string>> {
+  const ports = kafkaPorts();
+  const running = readPid();
+  if (running !== null && alive(running)) {
+    try {
+      await waitFor('did not answer a kafkajs admin', START_DEADLINE_MS, () => brokerAnswers(ports));
+    } catch (e) {
+      throw new Error(`${(e as Error).message} (pid ${running})\n${logTail()}`, { cause: e });
+    }
+    return kafkaEnv(ports);
+  }
+  if (await portOpen(ports.broker)) {
+    throw new Error(`kafka: port ${ports.broker} is already in use but not by the broker in ${pidFile}; stop that process or set KAFKA_PORT`);
+  }
+  await installKafka();
+  mkdirSync(stateDir, { recursive: true });
+  // Rewritten every start so a change of ports via env takes effect on a kept data dir.
+  writeFileSync(propertiesFile, serverProperties(ports));
+  if (!isFormatted()) format();
+  const out = openSync(stdoutFile, 'w');
+  // detached: its own process group, so it outlives the process that started it and `down`
+  // can signal the whole group.
+  const child = spawn(javaBinary(), [...javaArgs(), 'kafka.Kafka', propertiesFile], {
+    cwd: stateDir,
+    detached: true,
+    stdio: ['ignore', out, out],
+  });
+  closeSync(out);
+  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
+  child.unref();
+  const pid = child.pid;
+  if (pid === undefined) throw new Error(`kafka: cannot start java: ${(await spawnError).message}`);
+  writeFileSync(pidFile, `${pid}\n`);
+  try {
+    await waitFor('did not answer a kafkajs admin', START_DEADLINE_MS, () => {
+      if (!alive(pid)) throw new Error(`kafka: broker (pid ${pid}) exited during start`);
+      return brokerAnswers(ports);
+    });
+  } catch (e) {
+    await stopBroker({ kill: true });
+    throw new Error(`${(e as Error).message}\n${logTail()}`, { cause: e });
+  }
+  return kafkaEnv(ports);
+}
+
+export interface StopOptions {
+  /** SIGKILL instead of SIGTERM: a crash (no clean shutdown). */
+  kill?: boolean;
+}
+
+/** Stop the broker and keep its data. No error if it is not running. */
+export async function stopBroker(options: StopOptions = {}): Promise<void> {
+  const pid = readPid();
+  if (pid === null) return;
+  const signal = options.kill === true ? 'SIGKILL' : 'SIGTERM';
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+  try {
+    await waitFor(`pid ${pid} did not exit after ${signal}`, STOP_DEADLINE_MS, () => !alive(pid));
+  } catch {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+    await waitFor(`pid ${pid} did not exit after SIGKILL`, 10_000, () => !alive(pid));
+  }
+  rmSync(pidFile, { force: true });
+}
+
+/** True if the broker started by this service is running (it may still be starting). */
+export function brokerRunning(): boolean {
+  const pid = readPid();
+  return pid !== null && alive(pid);
+}
+
+/**
+ * `up`: a broker that is already running is reused as it is; otherwise the data dir is
+ * wiped first, so every fresh `up` starts from an empty cluster.
+ */
+export async function upKafka(): Promise<Record<string, string>> {
+  if (!brokerRunning()) {
+    rmSync(dataDir, { recursive: true, force: true });
+    // The log appender appends, so restarts within one run stay in one file; a fresh
+    // cluster starts a fresh log.
+    rmSync(serverLog, { force: true });
+  }
+  return startBroker();
+}
+
+const service: Service = {
+  name: 'kafka',
+  install: installKafka,
+  up: upKafka,
+  down: () => stopBroker(),
+  async status() {
+    if (!brokerRunning() || !(await brokerAnswers())) return null;
+    return kafkaEnv();
+  },
+};
+
+export default service;
