@@ -75,3 +75,50 @@ test('seed job 2: Kafka JSON → uid_to_pid → CSV partitioned by pid, exactly 
   assert.equal(summary.recordsCommitted, COUNT);
   assert.ok(summary.source && typeof summary.source === 'object', 'the summary carries the source offsets');
 });
+
+test('seed job 2 on its real path: Kafka → jfs:// (cache mode on OSS), _SUCCESS in each partition', { timeout: 300_000 }, async (t) => {
+  const { emulatorClient, startTestEmulator, TEST_BUCKET, TEST_KEY_ID, TEST_KEY_SECRET } = await import('../oss-emulator/test-helpers.ts');
+  const emu = await startTestEmulator();
+  t.after(() => emu.dispose());
+  const topic = uniqueTopic('myTestJfs');
+  await createTopic(broker, topic, 3);
+  const n = 5_000;
+  await produce({ bootstrap: broker.bootstrap, topic, count: n, batch: 1000, interval: 0, limit: 100, sequence: false, sequenceStart: 0 });
+  const dir = await mkdtemp(path.join(tmpdir(), 'sluice-seed2jfs-'));
+  const job = path.join(dir, 'job.yaml');
+  await writeFile(job, `apiVersion: sluice.dev/v1alpha1
+kind: IngestJob
+metadata: {name: seed2-jfs}
+spec:
+  source:
+    kafka: {bootstrapServers: ["${broker.bootstrap}"], topic: ${topic}, startupMode: earliest-offset, boundedMode: latest-offset}
+    format: {type: json}
+    schema: [{name: uid, type: INT}]
+  transform:
+    functions: [{name: uid_to_pid, params: [{name: uid, type: INT}], returns: INT, expression: "PMOD(uid, 3)"}]
+    query: SELECT uid, uid_to_pid(uid) AS pid FROM source
+  sink: {path: "jfs://test/ingest/uids", format: {type: csv}, partitionBy: [pid], rollingPolicy: {fileSize: 2MB}, partitionCommit: {policy: [success-file]}}
+  checkpoint: {interval: 1s}
+  storage:
+    jindofs:
+      namespaces:
+        test: {mode: cache, ossUri: "oss://${TEST_BUCKET}/lake", endpoint: "${emu.emulator.endpoint}", region: "${emu.emulator.region}", pathStyle: true, credentialsSecret: oss-creds}
+`);
+  const { runSluice } = await import('../helpers/sluice-process.ts');
+  const r = await runSluice(['run', job, '--json'], { SLUICE_SECRET_OSS_CREDS_ACCESSKEYID: TEST_KEY_ID, SLUICE_SECRET_OSS_CREDS_ACCESSKEYSECRET: TEST_KEY_SECRET });
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.events.find((e) => e.event === 'summary')!.recordsCommitted, n);
+  const oss = emulatorClient(emu.emulator);
+  const keys = ((await oss.listV2({ prefix: 'lake/ingest/uids/', 'max-keys': '1000' }, {})).objects ?? []).map((o) => o.name.slice('lake/ingest/uids/'.length));
+  for (const pid of [0, 1, 2]) assert.ok(keys.includes(`pid=${pid}/_SUCCESS`), `pid=${pid}/_SUCCESS missing in ${keys.join(' ')}`);
+  let lines = 0;
+  for (const k of keys.filter((k) => /^pid=\d\/part-/.test(k))) {
+    const text = (await oss.get(`lake/ingest/uids/${k}`)).content.toString('utf8');
+    for (const l of text.trimEnd().split('\n')) {
+      assert.equal(Number(l) % 3, Number(k[4]));
+      lines++;
+    }
+  }
+  assert.equal(lines, n);
+  assert.equal(((await oss.listUploads({ prefix: 'lake/' }, {})).uploads ?? []).length, 0);
+});
