@@ -26,7 +26,7 @@ import type { HdfsLocation } from './hdfs-uri.ts';
 import { WebHdfsClient } from './webhdfs-client.ts';
 import type { FileStatus } from './webhdfs-client.ts';
 import { WebHdfsError, isRemoteException } from './webhdfs-error.ts';
-import type { RetryOptions } from './retry.ts';
+import type { RetryOptions } from '../../retry.ts';
 
 export interface HdfsStorageOptions {
   /** `spec.storage.hdfs.namenodes`: hdfs:// authority (RPC) → WebHDFS HTTP address. @default {} */

@@ -18,8 +18,8 @@
  */
 import { uploadToDataNode } from './datanode-upload.ts';
 import { REFUSED_BEFORE_ACTING, WebHdfsError } from './webhdfs-error.ts';
-import { backoffDelay, compileRetry, withRetry } from './retry.ts';
-import type { CompiledRetry, RetryOptions } from './retry.ts';
+import { backoffDelay, compileRetry, withRetry } from '../../retry.ts';
+import type { CompiledRetry, RetryOptions } from '../../retry.ts';
 
 export interface WebHdfsClientOptions {
   /** NameNode HTTP address, e.g. `http://nn:9870` (https for swebhdfs). */

@@ -1,8 +1,9 @@
 /**
- * Retry with exponential backoff and full jitter. ali-oss itself retries nothing that
- * matters here (not streamed bodies, not 5xx), so every OSS call goes through this. Whether
- * to retry is the error's business (`isRetriable`); how long to wait is this policy's.
+ * OSS calls retry through the shared policy (src/retry.ts): ali-oss itself retries nothing
+ * that matters here (not streamed bodies, not 5xx), so every OSS call goes through this.
+ * Whether to retry is the error's business (`isRetriable`).
  */
+import { compileRetry, withRetry as retry } from '../../retry.ts';
 import { isRetriable } from './oss-errors.ts';
 
 export interface RetryPolicy {
@@ -18,25 +19,17 @@ export interface RetryPolicy {
   sleep?: (ms: number) => Promise<void>;
 }
 
-const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /**
  * Run `fn(attempt)` (attempt counts from 1) until it succeeds, the error is not retriable,
  * or attempts run out; then throw the last error.
  */
-export async function withRetry<T>(fn: (attempt: number) => Promise<T>, policy: RetryPolicy = {}): Promise<T> {
-  const attempts = policy.attempts ?? 6;
-  const initial = policy.initialDelayMs ?? 100;
-  const max = policy.maxDelayMs ?? 5000;
-  const random = policy.random ?? Math.random;
-  const sleep = policy.sleep ?? defaultSleep;
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await fn(attempt);
-    } catch (err) {
-      if (attempt >= attempts || !isRetriable(err)) throw err;
-      const ceiling = Math.min(max, initial * 2 ** (attempt - 1));
-      await sleep(Math.floor(random() * ceiling));
-    }
-  }
+export function withRetry<T>(fn: (attempt: number) => Promise<T>, policy: RetryPolicy = {}): Promise<T> {
+  const compiled = compileRetry({
+    retries: (policy.attempts ?? 6) - 1,
+    ...(policy.initialDelayMs !== undefined ? { initialDelayMs: policy.initialDelayMs } : {}),
+    ...(policy.maxDelayMs !== undefined ? { maxDelayMs: policy.maxDelayMs } : {}),
+    ...(policy.random ? { random: policy.random } : {}),
+    ...(policy.sleep ? { sleep: policy.sleep } : {}),
+  });
+  return retry(compiled, isRetriable, (attempt) => fn(attempt + 1));
 }

@@ -2,7 +2,8 @@
  * Exponential backoff with full jitter (the AWS "full jitter" scheme kafkajs also uses): the
  * n-th wait is uniform in [0, min(maxDelayMs, initialDelayMs * factor^n)], so clients that
  * failed together do not come back together. Whether an error may be retried is the
- * caller's decision (`shouldRetry`); this only decides how long to wait.
+ * caller's decision (`shouldRetry`, usually the error's `retriable` flag); this only decides
+ * how long to wait. Every backend (WebHDFS, OSS) retries through this one function.
  */
 export interface RetryOptions {
   /** Tries after the first. @default 6 */
@@ -13,6 +14,10 @@ export interface RetryOptions {
   maxDelayMs?: number;
   /** Growth of the bound per try. @default 2 */
   factor?: number;
+  /** For tests. @default Math.random */
+  random?: () => number;
+  /** For tests. @default setTimeout */
+  sleep?: (ms: number) => Promise<void>;
 }
 
 export interface CompiledRetry {
@@ -20,7 +25,11 @@ export interface CompiledRetry {
   initialDelayMs: number;
   maxDelayMs: number;
   factor: number;
+  random: () => number;
+  sleep: (ms: number) => Promise<void>;
 }
+
+const defaultSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 export function compileRetry(o: RetryOptions = {}): CompiledRetry {
   const r: CompiledRetry = {
@@ -28,6 +37,8 @@ export function compileRetry(o: RetryOptions = {}): CompiledRetry {
     initialDelayMs: o.initialDelayMs ?? 100,
     maxDelayMs: o.maxDelayMs ?? 5000,
     factor: o.factor ?? 2,
+    random: o.random ?? Math.random,
+    sleep: o.sleep ?? defaultSleep,
   };
   if (!Number.isInteger(r.retries) || r.retries < 0) throw new RangeError(`RetryOptions.retries must be a non-negative integer, got ${r.retries}`);
   if (!(r.initialDelayMs >= 0)) throw new RangeError(`RetryOptions.initialDelayMs must be >= 0, got ${r.initialDelayMs}`);
@@ -37,7 +48,7 @@ export function compileRetry(o: RetryOptions = {}): CompiledRetry {
 }
 
 /** The wait before try number `attempt` (1 = first retry). `random` is injectable for tests. */
-export function backoffDelay(policy: CompiledRetry, attempt: number, random: () => number = Math.random): number {
+export function backoffDelay(policy: CompiledRetry, attempt: number, random: () => number = policy.random): number {
   const bound = Math.min(policy.maxDelayMs, policy.initialDelayMs * policy.factor ** (attempt - 1));
   return Math.floor(random() * bound);
 }
@@ -53,7 +64,7 @@ export async function withRetry<T>(
       return await fn(attempt);
     } catch (e) {
       if (attempt >= policy.retries || !shouldRetry(e)) throw e;
-      await new Promise((r) => setTimeout(r, backoffDelay(policy, attempt + 1)));
+      await policy.sleep(backoffDelay(policy, attempt + 1));
     }
   }
 }
