@@ -497,6 +497,15 @@ const conditionSchema = obj(
   { required: ['type', 'status', 'lastTransitionTime', 'reason', 'message'] },
 );
 
+/** One committed partition, as the operator's `partitions.recent` and each runner's `recentPartitions` list it. */
+const partitionItem: JSONSchemaProps = obj('One partition.', {
+  path: str('Partition path relative to sink.path, e.g. pid=0.', { maxLength: 1024 }),
+  files: int('Files.', { minimum: 0 }),
+  records: int('Records.', { minimum: 0 }),
+  lastCommitAt: timestamp('Last commit.'),
+  successFile: bool('Whether the success file was written.'),
+}, { required: ['path', 'files', 'records', 'lastCommitAt', 'successFile'] });
+
 export const statusSchema: JSONSchemaProps = obj('Observed state, written by the operator and the runners.', {
   observedGeneration: int('The spec generation last reconciled.', { minimum: 0 }),
   conditions: {
@@ -529,13 +538,7 @@ export const statusSchema: JSONSchemaProps = obj('Observed state, written by the
       type: 'array',
       description: 'The most recently committed partitions (bounded).',
       maxItems: 20,
-      items: obj('One partition.', {
-        path: str('Partition path relative to sink.path, e.g. pid=0.', { maxLength: 1024 }),
-        files: int('Files.', { minimum: 0 }),
-        records: int('Records.', { minimum: 0 }),
-        lastCommitAt: timestamp('Last commit.'),
-        successFile: bool('Whether the success file was written.'),
-      }, { required: ['path', 'files', 'records', 'lastCommitAt', 'successFile'] }),
+      items: partitionItem,
     },
   }),
   runners: {
@@ -552,6 +555,16 @@ export const statusSchema: JSONSchemaProps = obj('Observed state, written by the
       restarts: int('Restarts so far.', { minimum: 0 }),
       records: int('Records committed by this runner.', { minimum: 0 }),
       lag: int('This runner\'s source lag.', { minimum: 0 }),
+      epoch: int('Epoch this runner process claimed (rises at every restart).', { minimum: 0 }),
+      checkpointAt: timestamp('When its newest checkpoint completed.'),
+      checkpointDurationMs: int('How long its newest checkpoint took.', { minimum: 0 }),
+      bytes: int('Bytes committed by this runner.', { minimum: 0 }),
+      files: int('Part files committed by this runner.', { minimum: 0 }),
+      skipped: int('Bad records this runner skipped or dead-lettered.', { minimum: 0 }),
+      finished: bool('Bounded input fully committed by this runner.'),
+      recentPartitions: { type: 'array', description: 'This runner\'s most recently committed partitions (bounded).', maxItems: 5, items: partitionItem },
+      partitionsTotal: int('Partitions this runner has written.', { minimum: 0 }),
+      message: str('Why the runner is in its state (e.g. the error of a failed run).', { maxLength: 1024 }),
     }, { required: ['index', 'state'] }),
   },
   lastAppliedSpecHash: str('Hash of the spec the runners run; a change restarts them from the last checkpoint.', { maxLength: 128 }),

@@ -11,6 +11,9 @@ commands:
   validate FILE                       check an IngestJob; lists every error by field path
   crd                                 print the IngestJob CustomResourceDefinition
   produce [options]                   load producer for Kafka (the seed's producer.py)
+  runner --namespace NS --job NAME --index I --parallelism N
+                                      run one runner of an IngestJob in a pod, reporting status
+  operator [options]                  run the IngestJob controller
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -25,6 +28,15 @@ export async function main(argv: string[]): Promise<number> {
     case 'produce': {
       const { produceCommand } = await import('./produce.ts');
       return produceCommand(rest);
+    }
+    case 'runner': {
+      // lazy: `sluice run` never loads the Kubernetes client
+      const { runnerCommand } = await import('./runner.ts');
+      return runnerCommand(rest);
+    }
+    case 'operator': {
+      const { operatorCommand } = await import('./operator.ts');
+      return operatorCommand(rest);
     }
     case '--version':
     case 'version':
