@@ -4,7 +4,7 @@
  * log collectors. Both end with a summary.
  */
 import type { CheckpointEvent, JobRunner } from '../pipeline/job-runner.ts';
-import type { SplitReader } from '../sources/types.ts';
+import type { SourceMetrics, SplitReader } from '../sources/types.ts';
 
 export interface Reporter {
   event(kind: string, data: Record<string, unknown>): void;
@@ -13,13 +13,17 @@ export interface Reporter {
   stop(): void;
 }
 
-export function jsonReporter(out: NodeJS.WritableStream = process.stdout): Reporter {
+/**
+ * JSON lines. Checkpoint events carry the source's progress (lag, and per split — Kafka
+ * partition or file — its position, lag and records/s) when `source` is given.
+ */
+export function jsonReporter(out: NodeJS.WritableStream = process.stdout, source?: () => SourceMetrics): Reporter {
   const write = (kind: string, data: Record<string, unknown>): void => {
     out.write(JSON.stringify({ time: new Date().toISOString(), event: kind, ...data }) + '\n');
   };
   return {
     event: write,
-    checkpoint: (e) => write('checkpoint', { ...e }),
+    checkpoint: (e) => write('checkpoint', source ? { ...e, source: source() } : { ...e }),
     start: () => {},
     stop: () => {},
   };

@@ -18,6 +18,7 @@ import type { RunnerListener, RunResult } from '../pipeline/job-runner.ts';
 import { runtimeConfig } from '../pipeline/runtime-config.ts';
 import type { RuntimeConfig } from '../pipeline/runtime-config.ts';
 import { createDeadLetterTopic, createReader } from '../sources/create-reader.ts';
+import type { SourceMetrics } from '../sources/types.ts';
 import type { SplitReader } from '../sources/types.ts';
 import { schemeOf, StorageResolver } from '../storage/resolve.ts';
 import { registerBuiltinStorages } from '../storage/builtin.ts';
@@ -122,13 +123,16 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const config = runtimeConfig(job, split?.index ?? 0, split?.parallelism);
-  let reporter: Reporter = jsonReporter();
+  const startedAt = performance.now();
+  let metrics: (() => SourceMetrics) | undefined;
+  let reporter: Reporter = jsonReporter(process.stdout, () => metrics?.() ?? {});
   return runPipeline(config, {
     listener: {
       onRestore: (i) => reporter.event('restore', { job: config.job, runner: config.runner, parallelism: config.parallelism, ...i }),
       onCheckpoint: (e) => reporter.checkpoint(e),
     },
     onStart: ({ runner, reader }) => {
+      metrics = () => reader.metrics();
       if (process.stdout.isTTY && args.flags.get('json') !== true) reporter = terminalReporter(runner, reader);
       reporter.start();
     },
@@ -140,6 +144,7 @@ export async function runCommand(argv: string[]): Promise<number> {
         job: config.job,
         runner: config.runner,
         finished: r.finished,
+        elapsedSeconds: Math.round(performance.now() - startedAt) / 1000,
         lastCheckpoint: r.lastCheckpointId,
         recordsIn: r.counters.recordsIn,
         recordsCommitted: r.counters.records,

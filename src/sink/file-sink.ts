@@ -56,6 +56,9 @@ export interface PartitionActivity {
   bytes: number;
 }
 
+/** Part files closed concurrently at a roll or checkpoint. */
+const CLOSE_CONCURRENCY = 4;
+
 /** Bytes per buffer chunk: lines are encoded straight into these, no per-line strings kept. */
 const CHUNK = 64 * 1024;
 
@@ -124,6 +127,8 @@ export class FileSink {
   /** Rolled part files not yet closed (their buffers still need writing). */
   private rolled: Array<{ bucket: Bucket; part: InProgressPart }> = [];
   private pending: PendingPart[] = [];
+  private closing: Promise<void>[] = [];
+  private closeFailure: unknown;
   private activity = new Map<string, PartitionActivity>();
   private counter: number;
   private buffered = 0;
@@ -247,12 +252,32 @@ export class FileSink {
   async flush(): Promise<void> {
     const rolled = this.rolled;
     this.rolled = [];
-    for (const r of rolled) await this.close(r.bucket, r.part);
+    // Rolled files close in the background (on HDFS and OSS a close is an upload) while the
+    // pipeline goes on; at most CLOSE_CONCURRENCY at once, all awaited by snapshotState().
+    for (const r of rolled) {
+      while (this.closing.length >= CLOSE_CONCURRENCY) await this.closing.shift();
+      this.throwIfCloseFailed();
+      const c = this.close(r.bucket, r.part).catch((e: unknown) => {
+        this.closeFailure ??= e;
+      });
+      this.closing.push(c);
+    }
+    this.throwIfCloseFailed();
     const all = this.buffered >= this.memoryLimit;
     for (const b of this.buckets.values()) {
       const p = b.part;
       if (p !== null && (all || p.bufferedBytes >= this.flushThreshold)) await this.writeOut(p);
     }
+  }
+
+  private throwIfCloseFailed(): void {
+    if (this.closeFailure !== undefined) throw this.closeFailure;
+  }
+
+  /** Wait for every background close; rethrow the first failure. */
+  private async drainClosing(): Promise<void> {
+    while (this.closing.length > 0) await this.closing.shift();
+    this.throwIfCloseFailed();
   }
 
   /** Timer (every checkInterval): roll files past rolloverInterval or inactivityInterval. */
@@ -271,6 +296,7 @@ export class FileSink {
   async snapshotState(): Promise<{ pending: PendingPart[]; activity: Map<string, PartitionActivity> }> {
     for (const b of this.buckets.values()) this.roll(b);
     await this.flush();
+    await this.drainClosing();
     this.buckets.clear();
     const out = { pending: this.pending, activity: this.activity };
     this.pending = [];
@@ -281,7 +307,12 @@ export class FileSink {
   /** Abort every open part file (shutdown without a checkpoint, e.g. when fenced). */
   async abort(): Promise<void> {
     const parts = [...this.rolled.map((r) => r.part), ...[...this.buckets.values()].flatMap((b) => (b.part ? [b.part] : []))];
+    await Promise.allSettled(this.closing);
+    this.closing = [];
     for (const p of parts) await p.writer?.abort().catch(() => {});
+    // closed since the last checkpoint, never to be published
+    for (const p of this.pending) await this.o.storage.abortPending(p.file).catch(() => {});
+    this.pending = [];
     this.rolled = [];
     this.buckets.clear();
   }

@@ -39,6 +39,8 @@ export class HdfsPartWriter implements PartWriter {
   private bufferedBytes = 0;
   private created = false;
   private state: 'open' | 'closed' | 'failed' = 'open';
+  /** The CREATE/APPEND in flight: one at a time per file (appends are ordered), overlapping the pipeline's work. */
+  private inFlight: Promise<void> | null = null;
 
   constructor(client: WebHdfsClient, target: string, temp: string, tempPath: string, bufferBytes: number) {
     this.client = client;
@@ -54,10 +56,17 @@ export class HdfsPartWriter implements PartWriter {
     this.buffered.push(Uint8Array.prototype.slice.call(chunk));
     this.bufferedBytes += chunk.length;
     this.bytes += chunk.length;
-    if (this.bufferedBytes >= this.bufferBytes) await this.flush();
+    if (this.bufferedBytes >= this.bufferBytes) {
+      await this.inFlight; // backpressure: at most one upload in flight plus one buffer filling
+      this.assertOpen('write');
+      this.inFlight = this.flush();
+      this.inFlight.catch(() => {}); // surfaced by the next write/closeForCommit (state 'failed')
+    }
   }
 
   async closeForCommit(): Promise<HdfsPendingFile> {
+    await this.inFlight;
+    this.inFlight = null;
     this.assertOpen('closeForCommit');
     if (!this.created || this.bufferedBytes > 0) await this.flush();
     this.state = 'closed';
@@ -65,6 +74,7 @@ export class HdfsPartWriter implements PartWriter {
   }
 
   async abort(): Promise<void> {
+    await this.inFlight?.catch(() => {});
     this.state = 'closed';
     this.buffered = [];
     this.bufferedBytes = 0;

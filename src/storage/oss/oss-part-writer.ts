@@ -15,6 +15,9 @@ import type { OssLocation } from './oss-location.ts';
 
 export const TOKEN_META = 'sluice-token';
 
+/** Part uploads a part file keeps in flight while the pipeline goes on (memory: this × partSize). */
+const MAX_IN_FLIGHT = 2;
+
 /** The OSS form of a PendingFile. */
 export interface OssPendingFile extends PendingFile {
   uploadId: string;
@@ -29,7 +32,12 @@ export class OssPartWriter implements PartWriter {
   private readonly partSize: number;
   private readonly token = randomBytes(16).toString('hex');
   private uploadId: string | undefined;
+  private initiating: Promise<string> | undefined;
   private readonly parts: { number: number; etag: string }[] = [];
+  private nextNumber = 1;
+  /** Part uploads in flight: the pipeline goes on encoding while they travel. */
+  private inFlight: Promise<void>[] = [];
+  private failure: unknown;
   private buffered: Buffer[] = [];
   private bufferedBytes = 0;
   private total = 0;
@@ -46,18 +54,35 @@ export class OssPartWriter implements PartWriter {
     return this.total;
   }
 
-  private async ensureUpload(): Promise<string> {
-    if (this.uploadId === undefined) {
-      const res = await this.caller.call('InitiateMultipartUpload', this.loc.bucket, this.target, (c) =>
-        c.initMultipartUpload(this.loc.key, { meta: { [TOKEN_META]: this.token } as unknown as OSS.UserMeta, mime: 'application/octet-stream' }));
-      this.uploadId = res.uploadId;
-    }
-    return this.uploadId;
+  private ensureUpload(): Promise<string> {
+    this.initiating ??= this.caller
+      .call('InitiateMultipartUpload', this.loc.bucket, this.target, (c) =>
+        c.initMultipartUpload(this.loc.key, { meta: { [TOKEN_META]: this.token } as unknown as OSS.UserMeta, mime: 'application/octet-stream' }))
+      .then((res) => (this.uploadId = res.uploadId));
+    return this.initiating;
   }
 
-  private async uploadPart(data: Buffer): Promise<void> {
+  /** Start uploading a part; at most MAX_IN_FLIGHT at once (the oldest is awaited first). */
+  private async startPart(data: Buffer): Promise<void> {
+    while (this.inFlight.length >= MAX_IN_FLIGHT) await this.inFlight.shift();
+    this.throwIfFailed();
+    const p = this.uploadPart(data, this.nextNumber++).catch((e: unknown) => {
+      this.failure ??= e;
+    });
+    this.inFlight.push(p);
+  }
+
+  private async drain(): Promise<void> {
+    while (this.inFlight.length > 0) await this.inFlight.shift();
+    this.throwIfFailed();
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure !== undefined) throw this.failure;
+  }
+
+  private async uploadPart(data: Buffer, number: number): Promise<void> {
     const uploadId = await this.ensureUpload();
-    const number = this.parts.length + 1;
     const md5 = createHash('md5').update(data).digest('base64');
     // A Buffer body makes the part retriable: each attempt streams it afresh; Content-MD5 lets OSS reject a corrupted one.
     const res = await this.caller.call('UploadPart', this.loc.bucket, `${this.target} part ${number}`, (c) =>
@@ -80,20 +105,25 @@ export class OssPartWriter implements PartWriter {
     this.buffered.push(Buffer.from(chunk));
     this.bufferedBytes += chunk.length;
     this.total += chunk.length;
-    while (this.bufferedBytes >= this.partSize) await this.uploadPart(this.take(this.partSize));
+    this.throwIfFailed();
+    while (this.bufferedBytes >= this.partSize) await this.startPart(this.take(this.partSize));
   }
 
   async closeForCommit(): Promise<OssPendingFile> {
     if (this.state !== 'open') throw new Error(`${this.target}: closeForCommit after ${this.state}`);
     this.state = 'closed';
     // The tail is the last part and may be any size (even empty, for an empty file).
-    if (this.bufferedBytes > 0 || this.parts.length === 0) await this.uploadPart(this.take(this.bufferedBytes));
-    return { target: this.target, bytes: this.total, uploadId: this.uploadId!, parts: [...this.parts], token: this.token };
+    if (this.bufferedBytes > 0 || this.nextNumber === 1) await this.startPart(this.take(this.bufferedBytes));
+    await this.drain();
+    const parts = [...this.parts].sort((a, b) => a.number - b.number);
+    return { target: this.target, bytes: this.total, uploadId: this.uploadId!, parts, token: this.token };
   }
 
   async abort(): Promise<void> {
     this.state = 'aborted';
     this.buffered = [];
+    await Promise.allSettled(this.inFlight);
+    this.inFlight = [];
     if (this.uploadId === undefined) return;
     const uploadId = this.uploadId;
     try {

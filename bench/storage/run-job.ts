@@ -1,0 +1,83 @@
+/**
+ * Runs `sluice run` on a storage bench job (built dist/, as in the image) and returns what the
+ * report needs: the job's own time (restore to final commit, from its summary), records and output bytes committed.
+ */
+import { spawn } from 'node:child_process';
+import { rm, writeFile } from 'node:fs/promises';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const REPO = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface JobRun {
+  seconds: number;
+  records: number;
+  bytes: number;
+  files: number;
+  maxRssMb: number;
+}
+
+export interface StorageJob {
+  name: string;
+  input: string;
+  sink: string;
+  /** YAML lines under `spec.storage:` (indented by 4); '' for a local sink. */
+  storage: string;
+  fileSize: string;
+  uploadPartSize?: string;
+}
+
+export async function runStorageJob(dir: string, j: StorageJob, env: Record<string, string> = {}): Promise<JobRun> {
+  const job = path.join(dir, `${j.name}.yaml`);
+  await writeFile(job, `apiVersion: sluice.dev/v1alpha1
+kind: IngestJob
+metadata: {name: ${j.name}}
+spec:
+  source: {files: {path: ${JSON.stringify(j.input)}}, format: {type: json}, schema: [{name: uid, type: INT}, {name: payload, type: STRING}]}
+  transform:
+    functions: [{name: uid_to_pid, params: [{name: uid, type: INT}], returns: INT, expression: "PMOD(uid, 3)"}]
+    query: SELECT uid, payload, uid_to_pid(uid) AS pid FROM source
+  sink:
+    path: ${JSON.stringify(j.sink)}
+    format: {type: csv}
+    partitionBy: [pid]
+    rollingPolicy: {fileSize: ${j.fileSize}}
+${j.uploadPartSize ? `    uploadPartSize: ${j.uploadPartSize}\n` : ''}    partitionCommit: {policy: [success-file]}
+  checkpoint: {interval: 10s}
+${j.storage === '' ? '' : `  storage:\n${j.storage}\n`}`);
+  const t0 = performance.now();
+  const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+    const c = spawn(path.join(REPO, 'bin/sluice.mjs'), ['run', job, '--json'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env, SLUICE_DIST: '1' } });
+    let out = '';
+    let err = '';
+    c.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+    c.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+    c.on('exit', (x) => resolve({ code: x, stdout: out, stderr: err }));
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  if (code !== 0) throw new Error(`${j.name}: sluice run exited ${code}: ${stderr.slice(-2000)}`);
+  const summary = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.event === 'summary');
+  if (summary === undefined) throw new Error(`${j.name}: no summary event`);
+  return {
+    // the job's own time (restore to final commit), like the raw upload's; Node start-up excluded
+    seconds: (summary.elapsedSeconds as number | undefined) ?? seconds,
+    records: summary.recordsCommitted as number,
+    bytes: summary.bytesCommitted as number,
+    files: summary.filesCommitted as number,
+    maxRssMb: summary.maxRssMb as number,
+  };
+}
+
+/**
+ * The same job into a local directory: what the pipeline itself (decode, transform, encode,
+ * checkpoints) sustains on this machine, the ceiling any remote sink can reach.
+ */
+export async function runLocalCeiling(dir: string, input: string, fileSize: string): Promise<JobRun> {
+  const out = path.join(dir, 'storage-local-out');
+  await rm(out, { recursive: true, force: true });
+  try {
+    return await runStorageJob(dir, { name: 'bench-storage-local', input, sink: out, fileSize, storage: '' });
+  } finally {
+    await rm(out, { recursive: true, force: true });
+  }
+}

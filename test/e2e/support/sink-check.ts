@@ -1,0 +1,59 @@
+/**
+ * The end state a crash test demands of a sink, whatever the storage: read the way a Hive/Flink
+ * reader would (names starting with `.` or `_` skipped), every sequence number of the input is
+ * visible exactly once, in the partition PMOD(uid, 3) says, each partition has `_SUCCESS`, and no
+ * hidden temp/in-progress file is left anywhere outside Sluice's own `_sluice/` state.
+ *
+ * The storage is reached through `SinkTree`, which each test implements with a plain client
+ * (raw WebHDFS, ali-oss), not with the backend under test.
+ */
+import assert from 'node:assert/strict';
+import { uidOf } from './sequenced-input.ts';
+
+export interface SinkTree {
+  /** Every file below the sink root except under `_sluice/`, as root-relative paths (`pid=0/part-...`). */
+  files(): Promise<Array<{ rel: string; size: number }>>;
+  read(rel: string): Promise<Buffer>;
+}
+
+export interface SinkSummary {
+  visibleFiles: number;
+  bytes: number;
+}
+
+const hiddenSegment = (rel: string): boolean => rel.split('/').some((s) => s.startsWith('.') || s.startsWith('_'));
+
+export async function checkExactlyOnce(tree: SinkTree, records: number, seed: number): Promise<SinkSummary> {
+  const all = await tree.files();
+  const temps = all.filter((f) => f.rel.split('/').some((s) => s.startsWith('.')));
+  assert.deepEqual(temps.map((f) => f.rel), [], `hidden temp/in-progress files left under the sink (seed ${seed})`);
+  for (const pid of [0, 1, 2]) {
+    assert.ok(all.some((f) => f.rel === `pid=${pid}/_SUCCESS`), `pid=${pid}/_SUCCESS is missing (seed ${seed})`);
+  }
+  const visible = all.filter((f) => !hiddenSegment(f.rel));
+  const seen = new Uint8Array(records);
+  let bytes = 0;
+  for (const f of visible) {
+    const m = /^pid=(\d)\/[^/]+$/.exec(f.rel);
+    assert.ok(m, `unexpected visible file ${f.rel}`);
+    const pid = Number(m[1]);
+    const data = await tree.read(f.rel);
+    assert.equal(data.length, f.size, `${f.rel}: listed ${f.size} bytes, read ${data.length}`);
+    const text = data.toString('utf8');
+    bytes += f.size;
+    if (text.length === 0) continue;
+    assert.ok(text.endsWith('\n'), `${f.rel} does not end with a newline: a partial file is visible (seed ${seed})`);
+    for (const line of text.slice(0, -1).split('\n')) {
+      const [seqText, uidText] = line.split(',', 2);
+      const seq = Number(seqText);
+      assert.ok(Number.isInteger(seq) && seq >= 0 && seq < records, `${f.rel}: bad line '${line.slice(0, 80)}'`);
+      assert.equal(Number(uidText), uidOf(seq), `${f.rel}: seq ${seq} carries the wrong uid`);
+      assert.equal(uidOf(seq) % 3, pid, `seq ${seq} is in pid=${pid}, not pid=${uidOf(seq) % 3}`);
+      assert.equal(seen[seq], 0, `seq ${seq} is visible twice (second time in ${f.rel}; seed ${seed})`);
+      seen[seq] = 1;
+    }
+  }
+  const missing = seen.indexOf(0);
+  assert.equal(missing, -1, `seq ${missing} is missing (seed ${seed})`);
+  return { visibleFiles: visible.length, bytes };
+}
