@@ -19,7 +19,7 @@ import { restartHdfs } from '../stack/services/hdfs.ts';
 import { runSluice } from '../helpers/sluice-process.ts';
 import { runCrashPlan } from './support/crash-plan.ts';
 import type { CrashStep } from './support/crash-plan.ts';
-import { crashSeed, prng } from './support/prng.ts';
+import { crashSeed, prng } from '../helpers/prng.ts';
 import { writeSequencedInput } from './support/sequenced-input.ts';
 import { checkExactlyOnce } from './support/sink-check.ts';
 import { webhdfsTree } from './support/webhdfs-tree.ts';

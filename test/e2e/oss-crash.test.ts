@@ -28,7 +28,7 @@ import { runCrashPlan } from './support/crash-plan.ts';
 import type { CrashStep } from './support/crash-plan.ts';
 import { EmulatorProcess } from './support/emulator-process.ts';
 import { openUploads, ossTree } from './support/oss-tree.ts';
-import { crashSeed, prng } from './support/prng.ts';
+import { crashSeed, prng } from '../helpers/prng.ts';
 import { writeSequencedInput } from './support/sequenced-input.ts';
 import { checkExactlyOnce } from './support/sink-check.ts';
 

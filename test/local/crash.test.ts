@@ -15,20 +15,9 @@ import * as path from 'node:path';
 import { once } from 'node:events';
 import { SluiceProcess, runSluice } from '../helpers/sluice-process.ts';
 import { allFiles, readLines, visibleFiles } from '../helpers/visible-files.ts';
+import { crashSeed, prng } from '../helpers/prng.ts';
 
 const RECORDS = 2_000_000;
-
-/** Small seeded PRNG so a failure can be replayed (the seed is printed). */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 async function writeInput(file: string, n: number): Promise<void> {
   const out = createWriteStream(file);
@@ -45,7 +34,7 @@ async function writeInput(file: string, n: number): Promise<void> {
 }
 
 test('SIGKILL at random moments and inside the commit protocol: every record exactly once', { timeout: 600_000 }, async () => {
-  const seed = Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
+  const seed = crashSeed();
   const rand = prng(seed);
   const dir = await mkdtemp(path.join(tmpdir(), 'sluice-crash-'));
   await writeInput(path.join(dir, 'in.jsonl'), RECORDS);
