@@ -234,6 +234,8 @@ export class JobRunner {
         }
       }
     } catch (e) {
+      // A fenced runner must not touch its pending files: the successor may have restored the
+      // very record this runner just wrote and be publishing those files right now.
       if (!(e instanceof FencedError)) await this.sink.abort();
       throw e;
     }
