@@ -23,3 +23,21 @@ export function failpoint(name: Failpoint): void {
   }
   armed.set(name, left - 1);
 }
+
+/**
+ * `SLUICE_TEST_MAX_RATE=<records/s>` caps how fast a runner reads, so a crash test's kills land
+ * at the same share of the input on an idle machine as on a loaded one. Tests only; unset it
+ * costs nothing.
+ */
+const maxRate = Number(process.env.SLUICE_TEST_MAX_RATE ?? 0);
+
+export function createTestThrottle(clock: () => number = Date.now): ((records: number) => Promise<void>) | null {
+  if (!(maxRate > 0)) return null;
+  const start = clock();
+  let total = 0;
+  return async (records: number) => {
+    total += records;
+    const ahead = (total / maxRate) * 1000 - (clock() - start);
+    if (ahead > 1) await new Promise((r) => setTimeout(r, ahead));
+  };
+}

@@ -32,7 +32,7 @@ import type { RuntimeConfig } from './runtime-config.ts';
 import { BadRecordHandler } from './bad-records.ts';
 import type { DeadLetterTopic } from './bad-records.ts';
 import { parseTimestampMs } from './event-time.ts';
-import { failpoint } from './failpoints.ts';
+import { createTestThrottle, failpoint } from './failpoints.ts';
 
 export interface CheckpointEvent {
   id: number;
@@ -208,6 +208,7 @@ export class JobRunner {
     let nextCheckAt = now + check;
     const rows: Row[] = [];
     const out: Row[] = [];
+    const throttle = createTestThrottle(this.clock);
     try {
       for (;;) {
         if (this.stopRequested) {
@@ -221,6 +222,7 @@ export class JobRunner {
           return { finished: true, counters: this.counters, lastCheckpointId: this.lastCheckpointId, epoch: this.epoch };
         }
         if (batch.values.length > 0) this.process(batch, rows, out);
+        if (throttle !== null) await throttle(batch.values.length);
         if (this.sink.needsFlush()) await this.sink.flush();
         now = this.clock();
         if (now >= nextCheckAt) {

@@ -71,7 +71,7 @@ spec:
     fp('after-record:1'), random(), fp('mid-commit:2'), randomLater(), hdfsCrash, random(), fp('before-marker:1'), randomLater(),
     fp('mid-recovery:1'), random(), fp('mid-commit:1'), randomLater(), fp('after-record:2'), random(), fp('before-marker:2'), randomLater(),
   ];
-  const r = await runCrashPlan({ job, steps, random: rand, stepDeadlineMs: 180_000 });
+  const r = await runCrashPlan({ job, steps, random: rand, stepDeadlineMs: 180_000, maxRate: 60_000 });
   t.diagnostic(`seed ${seed}: ${r.log.join('; ')}`);
   assert.equal(r.finishedEarly, false, `the job finished before the plan ran out (seed ${seed}): ${r.log.join('; ')}`);
   assert.ok(r.kills >= 12, `only ${r.kills} kills landed (seed ${seed}): ${r.log.join('; ')}`);

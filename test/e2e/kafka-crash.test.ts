@@ -26,7 +26,7 @@ import { until, withDeadline } from './support/deadline.ts';
 import { PausableProducer } from './support/kafka-pausable-producer.ts';
 import { RunnerSupervisor } from './support/kafka-runner-supervisor.ts';
 import { checkKafkaSinkExactlyOnce } from './support/kafka-sink-check.ts';
-import { crashSeed, prng } from './support/prng.ts';
+import { crashSeed, prng } from '../helpers/prng.ts';
 
 const RECORDS = 1_000_000;
 const PARALLELISM = 3;

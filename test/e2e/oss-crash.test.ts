@@ -144,7 +144,7 @@ test('oss:// sink: SIGKILL, 5xx/reset/slow faults and an OSS restart: every reco
     fp('after-record:1'), random(400), fp('mid-commit:2'), resetAndSlow, randomLater(300), fp('before-marker:1'), ossCrash,
     random(400), fp('mid-recovery:1'), randomLater(300), fp('mid-commit:1'), random(400), fp('after-record:2'), randomLater(300), fp('before-marker:2'), random(400),
   ];
-  const r = await runCrashPlan({ job: s.job, env: SECRET_ENV, steps, random: rand });
+  const r = await runCrashPlan({ job: s.job, env: SECRET_ENV, steps, random: rand, maxRate: 150_000 });
   await tally();
   t.diagnostic(`seed ${seed}: ${r.log.join('; ')}; faults fired: ${JSON.stringify(fired)}`);
   assert.equal(r.finishedEarly, false, `the job finished before the plan ran out (seed ${seed}): ${r.log.join('; ')}`);
@@ -168,7 +168,7 @@ test('jfs:// sink (cache-mode namespace on OSS): SIGKILL and 5xx faults: every r
   const steps: CrashStep[] = [
     fp('after-record:1'), random(300), fp('mid-commit:2'), randomLater(300), fp('before-marker:1'), random(300), fp('mid-recovery:1'), randomLater(300),
   ];
-  const r = await runCrashPlan({ job: s.job, env: SECRET_ENV, steps, random: rand });
+  const r = await runCrashPlan({ job: s.job, env: SECRET_ENV, steps, random: rand, maxRate: 150_000 });
   const fired = (await s.emu.faults()).reduce((n, f) => n + f.fired, 0);
   t.diagnostic(`seed ${seed}: ${r.log.join('; ')}; ${fired} faults fired`);
   assert.equal(r.finishedEarly, false, `the job finished before the plan ran out (seed ${seed}): ${r.log.join('; ')}`);

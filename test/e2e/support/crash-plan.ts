@@ -29,6 +29,12 @@ export interface CrashPlanOptions {
   random: () => number;
   /** Bound on any one step. @default 120000 */
   stepDeadlineMs?: number;
+  /**
+   * Cap on the runners' read rate (records/s, `SLUICE_TEST_MAX_RATE`), so each step covers about
+   * the same share of the input on an idle machine as on a busy one and the plan never runs out
+   * of input before its kills land.
+   */
+  maxRate?: number;
 }
 
 export interface CrashPlanResult {
@@ -53,7 +59,11 @@ export async function runCrashPlan(o: CrashPlanOptions): Promise<CrashPlanResult
   const result: CrashPlanResult = { kills: 0, failedDuringDisruption: 0, rodeOut: 0, finishedEarly: false, log: [], output: '' };
   const deadline = o.stepDeadlineMs ?? 120_000;
   for (const step of o.steps) {
-    const env = { ...o.env, ...(step.kind === 'failpoint' ? { SLUICE_FAILPOINTS: step.failpoints } : {}) };
+    const env = {
+      ...o.env,
+      ...(o.maxRate !== undefined ? { SLUICE_TEST_MAX_RATE: String(o.maxRate) } : {}),
+      ...(step.kind === 'failpoint' ? { SLUICE_FAILPOINTS: step.failpoints } : {}),
+    };
     const p = new SluiceProcess(['run', o.job, '--json'], env);
     const t0 = Date.now();
     try {
