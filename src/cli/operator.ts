@@ -62,7 +62,8 @@ export async function operatorCommand(argv: string[]): Promise<number> {
       namespace,
       metricsPort: int(flags.get('metrics-port'), 'metrics-port', 8080),
       leaderElection: flags.has('no-leader-election') ? false : { namespace: leNamespace },
-      defaultImage: str(flags.get('runner-image'), 'runner-image'),
+      // the chart sets SLUICE_RUNNER_IMAGE to the image it installed
+      defaultImage: str(flags.get('runner-image'), 'runner-image') ?? process.env.SLUICE_RUNNER_IMAGE,
       workers: int(flags.get('workers'), 'workers', 2),
       log,
       onLostLeadership: () => {
