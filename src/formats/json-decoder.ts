@@ -60,6 +60,9 @@ const DONE = 0;
 const FALLBACK = 1;
 const EMPTY = 2;
 
+// eslint-disable-next-line no-control-regex -- raw control characters are exactly what JSON strings may not hold
+const CONTROL_CHAR = /[\u0000-\u001f]/;
+
 /** Integers with at most this many digits are accumulated exactly in a double while scanning. */
 const SAFE_DIGITS = 15;
 
@@ -176,11 +179,13 @@ export class JsonDecoder implements Decoder {
         // value
         if (c === 34) {
           const vs = ++p;
-          c = v.charCodeAt(p);
-          while (c !== 34) {
-            if (c === 92 || c < 32 || p >= len) return FALLBACK;
-            c = v.charCodeAt(++p);
-          }
+          // Find the closing quote natively; escapes or raw control characters send the record
+          // to the exact parser (which also rejects what JSON forbids).
+          p = v.indexOf('"', vs);
+          if (p < 0) return FALLBACK;
+          const bs = v.indexOf('\\', vs);
+          if ((bs >= 0 && bs < p) || (p - vs > 0 && CONTROL_CHAR.test(v.slice(vs, p)))) return FALLBACK;
+          c = 34;
           if (f >= 0) {
             this.#current = f;
             row[f] = this.#kinds[f] === K_STRING ? v.slice(vs, p) : this.#parsers[f](v.slice(vs, p));
