@@ -60,7 +60,7 @@ const DONE = 0;
 const FALLBACK = 1;
 const EMPTY = 2;
 
-// eslint-disable-next-line no-control-regex -- raw control characters are exactly what JSON strings may not hold
+// raw control characters are exactly what JSON strings may not hold
 const CONTROL_CHAR = /[\u0000-\u001f]/;
 
 /** Integers with at most this many digits are accumulated exactly in a double while scanning. */
