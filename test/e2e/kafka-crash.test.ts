@@ -107,17 +107,20 @@ spec:
     if (!producer.done) producer.resume();
   })();
 
-  await withDeadline('kill plans and the broker restart', 240_000, Promise.all([...chaos, brokerRestart]));
-  await withDeadline('producer', 120_000, producer.finished());
-  note(`producer: done, ${producer.sent} records in ${producer.runs.length} runs`);
-  assert.equal(producer.sent, RECORDS);
-  await until(`runners' checkpoints account for all ${RECORDS} records (now ${committed()})`, 180_000, () => committed() >= RECORDS);
-  note(`all ${committed()} records committed`);
-
   const stops = [];
-  for (const r of runners) stops.push(await r.stop());
+  try {
+    await withDeadline('kill plans and the broker restart', 240_000, Promise.all([...chaos, brokerRestart]));
+    await withDeadline('producer', 120_000, producer.finished());
+    note(`producer: done, ${producer.sent} records in ${producer.runs.length} runs`);
+    assert.equal(producer.sent, RECORDS);
+    await until(`runners' checkpoints account for all ${RECORDS} records (now ${committed()})`, 180_000, () => committed() >= RECORDS);
+    note(`all ${committed()} records committed`);
+    for (const r of runners) stops.push(await r.stop());
+  } finally {
+    // The timeline is what makes a failure readable: print it whatever happened.
+    for (const l of log) t.diagnostic(l);
+  }
   const elapsed = (Date.now() - t0) / 1000;
-  for (const l of log) t.diagnostic(l);
   for (const [i, s] of stops.entries()) {
     assert.equal(s.code, 0, `runner ${i} did not exit 0 after SIGTERM (${s.code ?? s.signal}): ${s.stderr.slice(-2000)}`);
     assert.equal(s.summary?.finished, false, 'an unbounded source never finishes');

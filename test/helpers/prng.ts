@@ -12,5 +12,6 @@ export function prng(seed: number): () => number {
 
 /** The seed for this run: CRASH_SEED replays a failure, else a fresh one. */
 export function crashSeed(): number {
-  return Number(process.env.CRASH_SEED ?? Date.now() % 1_000_000);
+  const fixed = process.env.CRASH_SEED;
+  return fixed !== undefined && fixed !== '' ? Number(fixed) : Date.now() % 1_000_000;
 }

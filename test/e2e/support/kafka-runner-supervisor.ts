@@ -55,7 +55,8 @@ export class RunnerSupervisor {
   private readonly killedByTest = new WeakSet<SluiceProcess>();
   private stopping = false;
   private loopDone: Promise<void> | undefined;
-  private started: (() => void) | undefined;
+  /** Waiters for the next child (or the end of the loop). */
+  private started: Array<() => void> = [];
 
   constructor(o: SupervisorOptions) {
     this.o = o;
@@ -112,9 +113,7 @@ export class RunnerSupervisor {
   /** Resolve once the child started after `p` exists. */
   private async successorOf(p: SluiceProcess): Promise<void> {
     while (this.incarnations.at(-1) === p && !this.stopping) {
-      await new Promise<void>((resolve) => {
-        this.started = resolve;
-      });
+      await new Promise<void>((resolve) => this.started.push(resolve));
     }
   }
 
@@ -162,8 +161,7 @@ export class RunnerSupervisor {
       if (env?.SLUICE_FAILPOINTS !== undefined) this.armed.add(p);
       this.incarnations.push(p);
       log(`runner ${index}: started #${this.incarnations.length}${env === undefined ? '' : ` with ${JSON.stringify(env)}`}`);
-      this.started?.();
-      this.started = undefined;
+      this.wakeWaiters();
       const x = await p.exited;
       if (this.stopping) break;
       if (this.killedByTest.has(p)) {
@@ -185,6 +183,12 @@ export class RunnerSupervisor {
       // A supervisor's restart backoff, not a wait for an event.
       await new Promise((r) => setTimeout(r, this.o.restartBackoffMs ?? 500));
     }
-    this.started?.();
+    this.wakeWaiters();
+  }
+
+  private wakeWaiters(): void {
+    const waiters = this.started;
+    this.started = [];
+    for (const w of waiters) w();
   }
 }
