@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubeConfig, VersionApi, Watch } from '@kubernetes/client-node';
 import type { V1ConfigMap } from '@kubernetes/client-node';
+import { ports } from './kube/paths.ts';
 import kube from './services/kube.ts';
 
 let env: Record<string, string>;
@@ -130,5 +131,5 @@ test('helm is built and reports its pinned version', () => {
 test('down stops every process and status says stopped', async () => {
   await kube.down();
   assert.equal(await kube.status(), null);
-  await assert.rejects(fetch('https://127.0.0.1:16443/readyz'), 'the apiserver port is closed');
+  await assert.rejects(fetch(`https://127.0.0.1:${ports.apiserver}/readyz`), 'the apiserver port is closed');
 });

@@ -8,21 +8,25 @@
  * log). `restartHdfs()` stops and starts the same cluster (same ports, format=false), so
  * files written before the restart are still there after it.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { daemonPid, spawnDaemon, stopDaemon, waitUntilReady } from '../daemon.ts';
+import { fetchRuntimeJars, javaBinary, libDir } from '../maven.ts';
+import type { RuntimeJars } from '../maven.ts';
+import { portFromEnv } from '../ports.ts';
 import type { Service } from '../service.ts';
+import { waitFor } from '../wait-for.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const hdfsDir = join(repoRoot, 'test', 'stack', 'hdfs');
 const pom = join(hdfsDir, 'pom.xml');
 const mainSource = join(hdfsDir, 'MiniHdfs.java');
-const cacheDir = join(repoRoot, '.cache', 'hdfs');
-const libDir = join(cacheDir, 'lib');
-const m2Dir = join(cacheDir, 'm2');
-const installedMarker = join(libDir, '.installed');
+const jars: RuntimeJars = {
+  name: 'hdfs', pom, cacheDir: join(repoRoot, '.cache', 'hdfs'), what: 'Hadoop minicluster jars',
+  // The pom configures the copy's <outputDirectory> as ${hdfs.lib}, which -DoutputDirectory cannot override.
+  outputDirProperty: 'hdfs.lib',
+};
 const stateDir = join(repoRoot, '.cache', 'stack', 'hdfs');
 const clusterDir = join(stateDir, 'cluster');
 const pidFile = join(stateDir, 'pid');
@@ -55,14 +59,6 @@ export interface HdfsPorts {
   http: number;
 }
 
-function portFromEnv(name: string, fallback: number): number {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new Error(`${name}=${v} is not a TCP port`);
-  return n;
-}
-
 export function hdfsPorts(): HdfsPorts {
   return { rpc: portFromEnv('HDFS_RPC_PORT', 18020), http: portFromEnv('HDFS_HTTP_PORT', 19870) };
 }
@@ -75,54 +71,8 @@ export function hdfsEnv(ports: HdfsPorts = hdfsPorts()): Record<string, string> 
   };
 }
 
-function pomHash(): string {
-  return createHash('sha256').update(readFileSync(pom)).digest('hex');
-}
-
-function isInstalled(): boolean {
-  return existsSync(installedMarker) && readFileSync(installedMarker, 'utf8').trim() === pomHash();
-}
-
 async function install(): Promise<void> {
-  if (isInstalled()) return;
-  mkdirSync(libDir, { recursive: true });
-  const started = Date.now();
-  // -B: no colour codes in CI logs. The local repository stays under .cache/ so a fresh clone
-  // needs nothing but Maven and Maven Central.
-  const r = spawnSync(
-    'mvn',
-    ['-B', '-q', '-f', pom, `-Dmaven.repo.local=${m2Dir}`, `-Dhdfs.lib=${libDir}`, 'dependency:copy-dependencies'],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  if (r.error !== undefined) throw new Error(`hdfs install: cannot run mvn (is Maven installed?): ${r.error.message}`);
-  if (r.status !== 0) {
-    throw new Error(`hdfs install: mvn exited ${r.status}:\n${tail(`${r.stdout}\n${r.stderr}`, 40)}`);
-  }
-  writeFileSync(installedMarker, `${pomHash()}\n`);
-  process.stderr.write(`# hdfs: installed Hadoop minicluster jars in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
-}
-
-function tail(text: string, lines: number): string {
-  return text.split('\n').slice(-lines).join('\n');
-}
-
-function logTail(lines = 40): string {
-  return existsSync(logFile) ? tail(readFileSync(logFile, 'utf8'), lines) : '(no log)';
-}
-
-function readPid(): number | null {
-  if (!existsSync(pidFile)) return null;
-  const pid = Number(readFileSync(pidFile, 'utf8').trim());
-  return Number.isInteger(pid) && pid > 0 ? pid : null;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
+  await fetchRuntimeJars(jars);
 }
 
 /** True when WebHDFS answers GETFILESTATUS on `/` (the NameNode is up and serving HTTP). */
@@ -138,21 +88,6 @@ export async function webhdfsAnswers(ports: HdfsPorts = hdfsPorts()): Promise<bo
   }
 }
 
-async function waitFor(what: string, deadlineMs: number, check: () => Promise<boolean> | boolean): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  let delay = 100;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`hdfs: ${what} within ${deadlineMs / 1000}s`);
-    await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, 1000);
-  }
-}
-
-function javaBinary(): string {
-  const home = process.env.JAVA_HOME;
-  return home !== undefined && home !== '' && existsSync(join(home, 'bin', 'java')) ? join(home, 'bin', 'java') : 'java';
-}
-
 /** A formatted cluster has a NameNode VERSION file (`name-0-1/current/VERSION`); only the first start formats. */
 function isFormatted(): boolean {
   if (!existsSync(clusterDir)) return false;
@@ -165,48 +100,33 @@ function isFormatted(): boolean {
  */
 export async function startHdfs(): Promise<Record<string, string>> {
   const ports = hdfsPorts();
-  const running = readPid();
-  if (running !== null && alive(running)) {
-    await waitFor('did not answer on WebHDFS', START_DEADLINE_MS, () => webhdfsAnswers(ports));
+  const running = daemonPid(pidFile);
+  if (running !== null) {
+    await waitFor(`hdfs (pid ${running}) to answer on WebHDFS`, () => webhdfsAnswers(ports), { deadlineMs: START_DEADLINE_MS, logs: [logFile] });
     return hdfsEnv(ports);
   }
   if (await webhdfsAnswers(ports)) {
     throw new Error(`hdfs: port ${ports.http} already serves WebHDFS but not from ${pidFile}; stop that process or set HDFS_HTTP_PORT`);
   }
   await install();
-  mkdirSync(stateDir, { recursive: true });
   const format = !isFormatted();
   const args = [
     ...JAVA_MODULE_ARGS,
     // Small heap: NameNode + DataNode for tests, on a shared 2-core machine.
     '-Xmx512m', '-XX:+UseSerialGC', '-XX:TieredStopAtLevel=1',
-    '-cp', join(libDir, '*'),
+    '-cp', join(libDir(jars), '*'),
     mainSource,
     '--dir', clusterDir,
     '--rpc-port', String(ports.rpc),
     '--http-port', String(ports.http),
     ...(format ? ['--format'] : []),
   ];
-  const out = openSync(logFile, 'w');
-  // detached: its own process group, so it outlives the test process that started it and
-  // `down` can signal the whole group.
-  const child = spawn(javaBinary(), args, { cwd: stateDir, detached: true, stdio: ['ignore', out, out] });
-  closeSync(out);
-  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
-  child.unref();
-  const pid = child.pid;
-  if (pid === undefined) throw new Error(`hdfs: cannot start java: ${(await spawnError).message}`);
-  writeFileSync(pidFile, `${pid}\n`);
-  try {
-    await waitFor('did not print its ready line', START_DEADLINE_MS, () => {
-      if (!alive(pid)) throw new Error('hdfs: MiniHdfs exited during start');
-      return readFileSync(logFile, 'utf8').includes('MINIHDFS READY');
-    });
-    await waitFor('did not answer on WebHDFS', START_DEADLINE_MS, () => webhdfsAnswers(ports));
-  } catch (e) {
-    await stopHdfs({ kill: true });
-    throw new Error(`${(e as Error).message}\n--- ${logFile} (tail) ---\n${logTail()}`, { cause: e });
-  }
+  const pid = await spawnDaemon({ name: 'hdfs', command: javaBinary(), args, cwd: stateDir, pidFile, logFile });
+  await waitUntilReady(pid, [
+    // MiniHdfs prints it once the NameNode has left safe mode and the DataNode has registered.
+    { what: 'MiniHdfs to print MINIHDFS READY', check: () => readFileSync(logFile, 'utf8').includes('MINIHDFS READY') },
+    { what: 'hdfs to answer on WebHDFS', check: () => webhdfsAnswers(ports) },
+  ], { name: 'hdfs', deadlineMs: START_DEADLINE_MS, logs: [logFile], kill: () => stopHdfs({ kill: true }) });
   return hdfsEnv(ports);
 }
 
@@ -215,27 +135,9 @@ export interface StopOptions {
   kill?: boolean;
 }
 
-/** Stop the cluster and keep its data. No error if it is not running. */
+/** Stop the cluster (its process group: SIGTERM, SIGKILL after 30 s) and keep its data. No error if it is not running. */
 export async function stopHdfs(options: StopOptions = {}): Promise<void> {
-  const pid = readPid();
-  if (pid === null) return;
-  const signal = options.kill === true ? 'SIGKILL' : 'SIGTERM';
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // already gone
-  }
-  try {
-    await waitFor(`pid ${pid} did not exit after ${signal}`, STOP_DEADLINE_MS, () => !alive(pid));
-  } catch {
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-    await waitFor(`pid ${pid} did not exit after SIGKILL`, 10_000, () => !alive(pid));
-  }
-  rmSync(pidFile, { force: true });
+  await stopDaemon(pidFile, { signal: options.kill === true ? 'SIGKILL' : 'SIGTERM', graceMs: STOP_DEADLINE_MS });
 }
 
 /**
@@ -259,8 +161,7 @@ const service: Service = {
   up: startHdfs,
   down: () => stopHdfs(),
   async status() {
-    const pid = readPid();
-    if (pid === null || !alive(pid) || !(await webhdfsAnswers())) return null;
+    if (daemonPid(pidFile) === null || !(await webhdfsAnswers())) return null;
     return hdfsEnv();
   },
 };

@@ -11,29 +11,32 @@
  * returns how to reach it. `stopBroker()`/`startBroker()` keep the data dir, so a test can stop
  * and restart the broker mid-run and find its topics and offsets again.
  */
-import { spawn, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { connect } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Kafka, logLevel } from 'kafkajs';
+import { daemonPid, spawnDaemon, stopDaemon, waitUntilReady } from '../daemon.ts';
+import { tail } from '../log-tail.ts';
+import { fetchRuntimeJars, javaBinary, libDir } from '../maven.ts';
+import type { RuntimeJars } from '../maven.ts';
+import { portFromEnv, portOpen } from '../ports.ts';
 import type { Service } from '../service.ts';
+import { waitFor } from '../wait-for.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const kafkaDir = join(repoRoot, 'test', 'stack', 'kafka');
 const pom = join(kafkaDir, 'pom.xml');
 const log4jConfig = join(kafkaDir, 'log4j2.properties');
-const cacheDir = join(repoRoot, '.cache', 'kafka');
-const libDir = join(cacheDir, 'lib');
-const m2Dir = join(cacheDir, 'm2');
-const installedMarker = join(libDir, '.installed');
+const jars: RuntimeJars = { name: 'kafka', pom, cacheDir: join(repoRoot, '.cache', 'kafka'), what: 'broker jars' };
 const stateDir = join(repoRoot, '.cache', 'stack', 'kafka');
 const dataDir = join(stateDir, 'data');
 const propertiesFile = join(stateDir, 'server.properties');
 const pidFile = join(stateDir, 'pid');
 const stdoutFile = join(stateDir, 'stdout.log');
 const serverLog = join(stateDir, 'server.log');
+/** What a failed start shows: the JVM's own output, then the broker's log4j log. */
+const logs = [stdoutFile, serverLog];
 
 /** Any fixed 16 bytes in base64url: a fixed id keeps `format` reproducible. */
 const CLUSTER_ID = 'c2x1aWNlLXRlc3QtMDAwMA';
@@ -52,14 +55,6 @@ export interface KafkaPorts {
  * lives for one test run). Each can log in with PLAIN and with both SCRAM mechanisms.
  */
 export const KAFKA_TEST_USERS: Readonly<Record<string, string>> = { alice: 'alice-test-password', bob: 'bob-test-password' };
-
-function portFromEnv(name: string, fallback: number): number {
-  const v = process.env[name];
-  if (v === undefined || v === '') return fallback;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n <= 0 || n > 65535) throw new Error(`${name}=${v} is not a TCP port`);
-  return n;
-}
 
 export function kafkaPorts(): KafkaPorts {
   return {
@@ -114,76 +109,9 @@ function serverProperties(ports: KafkaPorts): string {
   ].join('\n');
 }
 
-function pomHash(): string {
-  return createHash('sha256').update(readFileSync(pom)).digest('hex');
-}
-
-function isInstalled(): boolean {
-  return existsSync(installedMarker) && readFileSync(installedMarker, 'utf8').trim() === pomHash();
-}
-
-function tail(text: string, lines: number): string {
-  return text.split('\n').slice(-lines).join('\n');
-}
-
-function logTail(lines = 40): string {
-  const parts: string[] = [];
-  for (const f of [stdoutFile, serverLog]) {
-    if (existsSync(f)) parts.push(`--- ${f} (tail) ---\n${tail(readFileSync(f, 'utf8'), lines)}`);
-  }
-  return parts.length > 0 ? parts.join('\n') : '(no log)';
-}
-
 /** Fetch the broker jars (idempotent: skipped while the pom is unchanged). */
 export async function installKafka(): Promise<void> {
-  if (isInstalled()) return;
-  const started = Date.now();
-  // Copy into a private folder and rename, so two processes installing at once never leave a
-  // half-filled lib/ behind.
-  const tmpLib = `${libDir}.tmp-${process.pid}`;
-  rmSync(tmpLib, { recursive: true, force: true });
-  mkdirSync(cacheDir, { recursive: true });
-  // -B: no colour codes in CI logs. The local repository stays under .cache/ so a fresh clone
-  // needs nothing but Maven and Maven Central.
-  const r = spawnSync(
-    'mvn',
-    ['-B', '-q', '-f', pom, `-Dmaven.repo.local=${m2Dir}`, 'dependency:copy-dependencies', `-DoutputDirectory=${tmpLib}`, '-DincludeScope=runtime'],
-    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  if (r.error !== undefined) throw new Error(`kafka install: cannot run mvn (is Maven installed?): ${r.error.message}`);
-  if (r.status !== 0) throw new Error(`kafka install: mvn exited ${r.status}:\n${tail(`${r.stdout}\n${r.stderr}`, 40)}`);
-  writeFileSync(join(tmpLib, '.installed'), `${pomHash()}\n`);
-  rmSync(libDir, { recursive: true, force: true });
-  renameSync(tmpLib, libDir);
-  process.stderr.write(`# kafka: installed broker jars in ${((Date.now() - started) / 1000).toFixed(1)}s\n`);
-}
-
-function readPid(): number | null {
-  if (!existsSync(pidFile)) return null;
-  const pid = Number(readFileSync(pidFile, 'utf8').trim());
-  return Number.isInteger(pid) && pid > 0 ? pid : null;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function portOpen(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    const done = (open: boolean) => {
-      socket.destroy();
-      resolve(open);
-    };
-    socket.setTimeout(1000, () => done(false));
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-  });
+  await fetchRuntimeJars(jars);
 }
 
 /** True when a kafkajs admin client can connect and list topics (the broker serves metadata). */
@@ -208,28 +136,13 @@ export async function brokerAnswers(ports: KafkaPorts = kafkaPorts()): Promise<b
   }
 }
 
-async function waitFor(what: string, deadlineMs: number, check: () => Promise<boolean> | boolean): Promise<void> {
-  const deadline = Date.now() + deadlineMs;
-  let delay = 100;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`kafka: ${what} within ${deadlineMs / 1000}s`);
-    await new Promise((r) => setTimeout(r, delay));
-    delay = Math.min(delay * 2, 1000);
-  }
-}
-
-function javaBinary(): string {
-  const home = process.env.JAVA_HOME;
-  return home !== undefined && home !== '' && existsSync(join(home, 'bin', 'java')) ? join(home, 'bin', 'java') : 'java';
-}
-
 function javaArgs(): string[] {
   return [
     // Small heap on a shared 2-core machine; serial GC costs no extra threads.
     '-Xmx512m', '-Xms256m', '-XX:+UseSerialGC',
     `-Dkafka.logs.dir=${stateDir}`,
     `-Dlog4j2.configurationFile=${log4jConfig}`,
-    '-cp', join(libDir, '*'),
+    '-cp', join(libDir(jars), '*'),
   ];
 }
 
@@ -259,13 +172,9 @@ function format(): void {
  */
 export async function startBroker(): Promise<Record<string, string>> {
   const ports = kafkaPorts();
-  const running = readPid();
-  if (running !== null && alive(running)) {
-    try {
-      await waitFor('did not answer a kafkajs admin', START_DEADLINE_MS, () => brokerAnswers(ports));
-    } catch (e) {
-      throw new Error(`${(e as Error).message} (pid ${running})\n${logTail()}`, { cause: e });
-    }
+  const running = daemonPid(pidFile);
+  if (running !== null) {
+    await waitFor(`kafka broker (pid ${running}) to answer a kafkajs admin`, () => brokerAnswers(ports), { deadlineMs: START_DEADLINE_MS, logs });
     return kafkaEnv(ports);
   }
   if (await portOpen(ports.broker)) {
@@ -276,29 +185,12 @@ export async function startBroker(): Promise<Record<string, string>> {
   // Rewritten every start so a change of ports via env takes effect on a kept data dir.
   writeFileSync(propertiesFile, serverProperties(ports));
   if (!isFormatted()) format();
-  const out = openSync(stdoutFile, 'w');
-  // detached: its own process group, so it outlives the process that started it and `down`
-  // can signal the whole group.
-  const child = spawn(javaBinary(), [...javaArgs(), 'kafka.Kafka', propertiesFile], {
-    cwd: stateDir,
-    detached: true,
-    stdio: ['ignore', out, out],
+  const pid = await spawnDaemon({
+    name: 'kafka', command: javaBinary(), args: [...javaArgs(), 'kafka.Kafka', propertiesFile], cwd: stateDir, pidFile, logFile: stdoutFile,
   });
-  closeSync(out);
-  const spawnError = new Promise<Error>((resolve) => child.once('error', resolve));
-  child.unref();
-  const pid = child.pid;
-  if (pid === undefined) throw new Error(`kafka: cannot start java: ${(await spawnError).message}`);
-  writeFileSync(pidFile, `${pid}\n`);
-  try {
-    await waitFor('did not answer a kafkajs admin', START_DEADLINE_MS, () => {
-      if (!alive(pid)) throw new Error(`kafka: broker (pid ${pid}) exited during start`);
-      return brokerAnswers(ports);
-    });
-  } catch (e) {
-    await stopBroker({ kill: true });
-    throw new Error(`${(e as Error).message}\n${logTail()}`, { cause: e });
-  }
+  await waitUntilReady(pid, [{ what: 'kafka broker to answer a kafkajs admin', check: () => brokerAnswers(ports) }], {
+    name: 'kafka', deadlineMs: START_DEADLINE_MS, logs, kill: () => stopBroker({ kill: true }),
+  });
   return kafkaEnv(ports);
 }
 
@@ -307,33 +199,14 @@ export interface StopOptions {
   kill?: boolean;
 }
 
-/** Stop the broker and keep its data. No error if it is not running. */
+/** Stop the broker (its process group: SIGTERM, SIGKILL after 30 s) and keep its data. No error if it is not running. */
 export async function stopBroker(options: StopOptions = {}): Promise<void> {
-  const pid = readPid();
-  if (pid === null) return;
-  const signal = options.kill === true ? 'SIGKILL' : 'SIGTERM';
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // already gone
-  }
-  try {
-    await waitFor(`pid ${pid} did not exit after ${signal}`, STOP_DEADLINE_MS, () => !alive(pid));
-  } catch {
-    try {
-      process.kill(-pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-    await waitFor(`pid ${pid} did not exit after SIGKILL`, 10_000, () => !alive(pid));
-  }
-  rmSync(pidFile, { force: true });
+  await stopDaemon(pidFile, { signal: options.kill === true ? 'SIGKILL' : 'SIGTERM', graceMs: STOP_DEADLINE_MS });
 }
 
 /** True if the broker started by this service is running (it may still be starting). */
 export function brokerRunning(): boolean {
-  const pid = readPid();
-  return pid !== null && alive(pid);
+  return daemonPid(pidFile) !== null;
 }
 
 /**

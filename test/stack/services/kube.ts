@@ -150,7 +150,7 @@ const kube: Service = {
     await startDaemonOnPort(apiserverSpec(pki), ports.apiserver);
     await waitFor(`kube-apiserver /readyz on ${apiserverUrl}`, () => ready(pki), 120_000, join(paths.logs, 'kube-apiserver.log'));
 
-    startDaemon(controllerManagerSpec(pki));
+    await startDaemon(controllerManagerSpec(pki));
     await startDaemonOnPort(kubeletSpec(), ports.kubelet);
     // The controller-manager is up once it has made the default namespace's service account.
     await waitFor('kube-controller-manager (ServiceAccount default/default)', async () =>

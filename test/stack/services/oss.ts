@@ -6,9 +6,10 @@
  *   OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET (fixed test-only keys, valid only here).
  * Faults are injected with `curl -X POST $OSS_ENDPOINT/_emulator/faults -d '{"kind":"error"}'`.
  */
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { daemonPid, spawnDaemon, stopDaemon, waitUntilReady } from '../daemon.ts';
+import { portFromEnv } from '../ports.ts';
 import type { Service } from '../service.ts';
 
 const repo = new URL('../../../', import.meta.url);
@@ -21,10 +22,8 @@ const BUCKET = 'sluice';
 const KEY_ID = 'LTAIsluiceemulator01';
 const KEY_SECRET = 'sluice-emulator-secret';
 const REGION = 'cn-hangzhou';
-
-function port(): number {
-  return Number(process.env.OSS_EMULATOR_PORT ?? '19000');
-}
+const START_DEADLINE_MS = 15_000;
+const STOP_DEADLINE_MS = 5000;
 
 function env(p: number): Record<string, string> {
   return {
@@ -34,17 +33,6 @@ function env(p: number): Record<string, string> {
     OSS_ACCESS_KEY_ID: KEY_ID,
     OSS_ACCESS_KEY_SECRET: KEY_SECRET,
   };
-}
-
-function runningPid(): number | null {
-  if (!existsSync(pidFile)) return null;
-  const pid = Number(readFileSync(pidFile, 'utf8'));
-  try {
-    process.kill(pid, 0);
-    return pid;
-  } catch {
-    return null;
-  }
 }
 
 /** The endpoint line main.ts prints once it listens, or null. */
@@ -61,45 +49,35 @@ function readyPort(): number | null {
   return null;
 }
 
+/** The emulator is one Node process: it alone is signalled, SIGKILL after 5 s. */
+const stop = (signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> => stopDaemon(pidFile, { signal, graceMs: STOP_DEADLINE_MS, group: false });
+
 const oss: Service = {
   name: 'oss',
   install: async () => {
     // Nothing to fetch: the emulator is TypeScript in this repo.
   },
   up: async () => {
-    if (runningPid() !== null) {
+    if (daemonPid(pidFile) !== null) {
       const p = readyPort();
       if (p !== null) return env(p);
     }
     mkdirSync(`${stateDir}data`, { recursive: true });
-    rmSync(logFile, { force: true });
-    const out = openSync(logFile, 'a');
-    const child = spawn(process.execPath, [
-      mainScript, '--port', String(port()), '--data', `${stateDir}data`, '--bucket', BUCKET,
-      '--access-key-id', KEY_ID, '--access-key-secret', KEY_SECRET, '--region', REGION,
-    ], { detached: true, stdio: ['ignore', out, out] });
-    child.unref();
-    writeFileSync(pidFile, String(child.pid));
-    const deadline = Date.now() + 15000;
-    while (Date.now() < deadline) {
-      const p = readyPort();
-      if (p !== null) return env(p);
-      if (runningPid() === null) break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`oss emulator did not start; see ${logFile}:\n${existsSync(logFile) ? readFileSync(logFile, 'utf8') : ''}`);
+    const pid = await spawnDaemon({
+      name: 'oss', command: process.execPath, pidFile, logFile,
+      args: [
+        mainScript, '--port', String(portFromEnv('OSS_EMULATOR_PORT', 19000)), '--data', `${stateDir}data`, '--bucket', BUCKET,
+        '--access-key-id', KEY_ID, '--access-key-secret', KEY_SECRET, '--region', REGION,
+      ],
+    });
+    await waitUntilReady(pid, [{ what: 'the oss emulator to print its endpoint', check: () => readyPort() !== null }], {
+      name: 'oss', deadlineMs: START_DEADLINE_MS, logs: [logFile], kill: () => stop('SIGKILL'),
+    });
+    return env(readyPort() ?? 0);
   },
-  down: async () => {
-    const pid = runningPid();
-    if (pid !== null) {
-      process.kill(pid, 'SIGTERM');
-      const deadline = Date.now() + 5000;
-      while (Date.now() < deadline && runningPid() !== null) await new Promise((r) => setTimeout(r, 50));
-    }
-    rmSync(pidFile, { force: true });
-  },
+  down: () => stop(),
   status: async () => {
-    if (runningPid() === null) return null;
+    if (daemonPid(pidFile) === null) return null;
     const p = readyPort();
     return p === null ? null : env(p);
   },
