@@ -28,7 +28,10 @@ test('HDFS killed and restarted mid-run: recovery commits pending files and remo
   const pp = (await pending.closeForCommit()) as HdfsPendingFile;
 
   const inProgress = await s.open(`${dir}/pid=2/part-j-0-2`);
-  await inProgress.write(Buffer.from('half of a part file')); // over the 4-byte buffer: CREATEd
+  await inProgress.write(Buffer.from('half of a part file')); // over the 4-byte buffer: its CREATE starts
+  // A write returns while its upload travels; the next full buffer waits for it, so after this
+  // second write the temp file surely exists on HDFS (its APPEND may still be in flight).
+  await inProgress.write(Buffer.from(' and the rest'));
 
   await stopHdfs({ kill: true });
   assert.equal(await webhdfsAnswers(), false, 'the NameNode is down');
