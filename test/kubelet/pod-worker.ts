@@ -44,6 +44,17 @@ const signalNumbers = constants.signals as Record<string, number>;
 /** Host variables a process needs to run at all; everything else comes from the pod spec. */
 const HOST_ENV = ['PATH', 'HOME', 'LANG', 'TMPDIR', 'TZ'];
 
+/**
+ * Gives each pod its own port space (pod-network.ts): pods are processes on one machine, so two
+ * replicas listening on the same containerPort would otherwise clash. A URL: no spaces to quote.
+ */
+const POD_NETWORK_PRELOAD = new URL('./pod-network-preload.ts', import.meta.url).href;
+
+/** NODE_OPTIONS with the pod-network preload first; the pod's own options are kept. */
+export function withPodNetwork(nodeOptions: string | undefined): string {
+  return [`--import=${POD_NETWORK_PRELOAD}`, nodeOptions ?? ''].join(' ').trim();
+}
+
 export class PodWorker {
   readonly namespace: string;
   readonly name: string;
@@ -138,6 +149,7 @@ export class PodWorker {
         const env: Record<string, string> = {};
         for (const k of HOST_ENV) if (process.env[k] !== undefined) env[k] = process.env[k];
         Object.assign(env, { HOSTNAME: this.name }, await this.opts.baseEnv(), podEnv);
+        env.NODE_OPTIONS = withPodNetwork(env.NODE_OPTIONS);
         const resolved = resolveArgv(spec, this.opts.mappings, this.opts.command, env);
         if ('error' in resolved) {
           this.setState('Pending', { kind: 'waiting', reason: 'ErrImagePull', message: resolved.error });
