@@ -124,6 +124,27 @@ export class CheckpointStore {
     return out;
   }
 
+  /** Runner indexes that have a lineage under this job (any parallelism the job ever ran with). */
+  async lineages(): Promise<number[]> {
+    return (await this.storage.list(this.jobDir)).filter((e) => e.isDirectory && /^\d+$/.test(e.name)).map((e) => Number(e.name)).sort((a, b) => a - b);
+  }
+
+  /**
+   * The record runner `r` last published fully (named by its `committed` marker), or null. Read
+   * only: a newer record of that lineage may be an orphan a fenced process wrote, so only the
+   * marker's record is trusted; it is never pruned (prune runs after the marker is written).
+   */
+  async publishedRecord(r: number): Promise<CheckpointRecord | null> {
+    const dir = this.storage.join(this.jobDir, String(r));
+    const marker = await this.storage.read(this.storage.join(dir, 'committed'));
+    if (marker === null) return null;
+    const m = JSON.parse(Buffer.from(marker).toString('utf8')) as CommittedMarker;
+    const file = this.storage.join(dir, `chk-${pad(m.epoch)}-${pad(m.id)}`);
+    const data = await this.storage.read(file);
+    if (data === null) throw new SluiceError(`checkpoint record ${file} named by ${dir}/committed is missing`, { retriable: true });
+    return decodeRecord(data, file);
+  }
+
   /** Drop records older than the newest `keep` and epoch claims below the current one. */
   async prune(currentEpoch: number, keep = 2): Promise<void> {
     const names = await this.recordNames();

@@ -91,6 +91,7 @@ export class JobRunner {
   private badRecords!: BadRecordHandler;
   private jobUuid = '';
   private maxEventTime = -Infinity;
+  private restoredSource: unknown;
   private readonly watermarkIndex: number;
 
   constructor(config: RuntimeConfig, deps: RunnerDeps) {
@@ -148,6 +149,23 @@ export class JobRunner {
     if (highest > this.epoch) throw new FencedError(this.c.job, this.c.runner, this.epoch, highest);
   }
 
+  /**
+   * The position to open the source at: this runner's own, merged (by the reader) with the last
+   * published positions of every other runner lineage, so splits that changed owner with a
+   * parallelism change resume where their previous owner published, not from the start.
+   */
+  private async mergedSource(rec: CheckpointRecord | null): Promise<unknown> {
+    const merge = this.d.reader.mergePositions?.bind(this.d.reader);
+    if (merge === undefined) return rec?.source;
+    const positions: unknown[] = rec === null ? [] : [rec.source];
+    for (const r of await this.store.lineages()) {
+      if (r === this.c.runner) continue;
+      const other = await this.store.publishedRecord(r);
+      if (other !== null) positions.push(other.source);
+    }
+    return positions.length === 0 ? undefined : merge(positions);
+  }
+
   private async restore(): Promise<CheckpointRecord | null> {
     this.epoch = await this.store.claimEpoch();
     this.jobUuid = (await this.store.jobIdentity()).uuid;
@@ -178,6 +196,11 @@ export class JobRunner {
       await storage.abortPending(u);
       aborted++;
     }
+    if (rec !== null) {
+      // Everything in `rec` is published now: say so, so other runners may trust this record.
+      await this.store.writeCommitted({ version: 1, epoch: rec.epoch, id: rec.id, at: new Date(this.clock()).toISOString(), watermark: rec.watermark, finished: rec.finished, counters: rec.counters });
+    }
+    this.restoredSource = await this.mergedSource(rec);
     this.sink = this.makeSink(rec?.partCounter ?? 0);
     this.committer = new PartitionCommitter(this.c.sink.commit, this.d.sinkStorage, this.c.sink.path, rec?.awaiting ?? []);
     this.badRecords = new BadRecordHandler(this.c.badRecords, this.c.sourceFormat, {
@@ -200,7 +223,7 @@ export class JobRunner {
       await this.commitPartitionsAtEnd();
       return { finished: true, counters: this.counters, lastCheckpointId: this.lastCheckpointId, epoch: this.epoch };
     }
-    await reader.open(rec?.source);
+    await reader.open(this.restoredSource);
     const interval = this.c.checkpointIntervalMs;
     const check = this.c.sink.checkIntervalMs;
     let now = this.clock();

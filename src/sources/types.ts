@@ -38,6 +38,12 @@ export interface SplitReader {
   notifyCheckpointComplete(id: number, position: unknown): Promise<void>;
   metrics(): SourceMetrics;
   close(): Promise<void>;
+  /**
+   * After a parallelism change a runner owns splits another runner read before. Given its own
+   * restored position and the last published positions of every other runner, return the
+   * position to open at. Readers without it restore their own position only.
+   */
+  mergePositions?(positions: unknown[]): unknown;
 }
 
 /** Which share of the source runner `index` of `parallelism` reads. */

@@ -9,7 +9,7 @@ import { KafkaSourceError } from './errors.ts';
 import { GroupOffsetCommitter } from './group-offset-committer.ts';
 import { ownedPartitionAssigner } from './owned-partition-assigner.ts';
 import { ownedPartitions } from './partition-owner.ts';
-import { parsePosition } from './position.ts';
+import { mergePositions as mergeKafkaPositions, parsePosition } from './position.ts';
 import type { KafkaPosition } from './position.ts';
 import { RateMeter } from './rate-meter.ts';
 import { partitionRanges, startupOffsets } from './startup-offsets.ts';
@@ -176,6 +176,12 @@ export class KafkaSplitReader implements SplitReader {
     this.now = options.now ?? Date.now;
   }
 
+  private carried: KafkaPosition = {};
+
+  mergePositions(positions: unknown[]): KafkaPosition {
+    return mergeKafkaPositions(positions);
+  }
+
   async open(restored: unknown | undefined): Promise<void> {
     try {
       await this.openOrThrow(restored);
@@ -188,6 +194,7 @@ export class KafkaSplitReader implements SplitReader {
 
   private async openOrThrow(restored: unknown | undefined): Promise<void> {
     const restoredPosition = restored === undefined ? undefined : parsePosition(restored);
+    this.carried = {};
     const admin = this.kafka.admin();
     this.admin = admin;
     try {
@@ -205,6 +212,9 @@ export class KafkaSplitReader implements SplitReader {
         throw new KafkaSourceError(`topic ${topic}: cannot read its partitions: ${(e as Error).message}`, { topic }, { cause: e, retriable: true });
       }
       const owned = ownedPartitions(topic, partitions, index, parallelism);
+      for (const [p, offset] of restoredPosition?.get(topic) ?? []) {
+        if (!owned.includes(p)) (this.carried[topic] ??= {})[String(p)] = offset;
+      }
       if (owned.length === 0) continue;
       const ranges = await partitionRanges(admin, topic);
       let start: Map<number, number>;
@@ -442,7 +452,10 @@ export class KafkaSplitReader implements SplitReader {
   }
 
   position(): KafkaPosition {
+    // Positions of partitions this runner does not own are carried along unchanged: after a
+    // parallelism change their new owner may merge them from this runner's records.
     const out: KafkaPosition = {};
+    for (const [topic, parts] of Object.entries(this.carried)) out[topic] = { ...parts };
     for (const s of this.states.values()) {
       if (s.next === undefined) continue; // nothing read yet from a new partition: restore starts it at earliest too
       (out[s.topic] ??= {})[String(s.partition)] = s.next;
@@ -454,7 +467,9 @@ export class KafkaSplitReader implements SplitReader {
     const groupId = this.source.groupId;
     if (groupId === undefined || groupId === '' || this.admin === undefined) return;
     const parsed = parsePosition(position);
-    for (const [topic, partitions] of parsed) {
+    for (const [topic, all] of parsed) {
+      // only the partitions this runner reads: carried positions belong to other runners
+      const partitions = new Map([...all].filter(([p]) => this.states.has(key(topic, p))));
       if (partitions.size === 0) continue;
       try {
         this.committer ??= new GroupOffsetCommitter(this.kafka, this.admin);

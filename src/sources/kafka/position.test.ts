@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KafkaSourceError } from './errors.ts';
-import { parsePosition } from './position.ts';
+import { mergePositions, parsePosition } from './position.ts';
 
 test('parsePosition reads {topic: {partition: offset}}', () => {
   const p = parsePosition({ myTest: { '0': 42, '2': 0 }, other: {} });
@@ -19,4 +19,13 @@ test('parsePosition names topic and partition of a bad entry', () => {
   });
   assert.throws(() => parsePosition([1]), KafkaSourceError);
   assert.throws(() => parsePosition({ t: { x: 1 } }), /topic t partition x/);
+});
+
+test('mergePositions: per topic-partition the highest published next-offset wins', () => {
+  assert.deepEqual(
+    mergePositions([{ t: { 0: 10, 1: 5 } }, { t: { 1: 7, 2: 3 }, u: { 0: 1 } }, { t: { 0: 4 } }]),
+    { t: { 0: 10, 1: 7, 2: 3 }, u: { 0: 1 } },
+  );
+  assert.deepEqual(mergePositions([]), {});
+  assert.throws(() => mergePositions([{ t: { 0: -1 } }]), /partition 0/);
 });

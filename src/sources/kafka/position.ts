@@ -29,3 +29,19 @@ export function parsePosition(value: unknown): Map<string, Map<number, number>> 
   }
   return out;
 }
+
+/**
+ * Merge checkpointed positions of several runners (own first, then the others' last published):
+ * per topic-partition the highest next-offset wins. Exactly one runner owned a partition at a
+ * time and offsets only move forward, so the highest published one is where reading goes on.
+ */
+export function mergePositions(positions: unknown[]): KafkaPosition {
+  const out: KafkaPosition = {};
+  for (const pos of positions) {
+    for (const [topic, parts] of parsePosition(pos)) {
+      const t = (out[topic] ??= {});
+      for (const [p, offset] of parts) if (t[p] === undefined || offset > t[p]) t[p] = offset;
+    }
+  }
+  return out;
+}
