@@ -11,14 +11,18 @@ import { KafkaSplitReader } from '../../../src/sources/kafka/index.ts';
 
 export interface ConsumeRate {
   records: number;
+  /** First batch → last record: the client's steady-state rate. */
   seconds: number;
   recordsPerSecond: number;
+  /** Connect → last record: setup (connection, group join) included, as a pipeline run includes it. */
+  secondsWithSetup: number;
 }
 
 /** Consume `records` from the start of `topic` with a kafkajs group consumer, discarding them. */
 export async function rawKafkajsConsumeRate(bootstrap: string, topic: string, records: number, deadlineMs = 300_000): Promise<ConsumeRate> {
   const kafka = new Kafka({ clientId: 'raw-consume-rate', brokers: [bootstrap], logLevel: logLevel.NOTHING });
   const consumer = kafka.consumer({ groupId: `raw-consume-rate-${Date.now()}` });
+  const t0 = performance.now();
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   let seen = 0;
@@ -39,7 +43,7 @@ export async function rawKafkajsConsumeRate(bootstrap: string, topic: string, re
   try {
     const last = await done;
     const seconds = (last - first) / 1000;
-    return { records: seen, seconds, recordsPerSecond: seen / seconds };
+    return { records: seen, seconds, recordsPerSecond: seen / seconds, secondsWithSetup: (last - t0) / 1000 };
   } finally {
     await consumer.disconnect();
   }
@@ -52,6 +56,7 @@ export async function splitReaderConsumeRate(bootstrap: string, topic: string, r
     assignment: { index: 0, parallelism: 1 },
     onWarning: () => undefined,
   });
+  const t0 = performance.now();
   await reader.open(undefined);
   try {
     let seen = 0;
@@ -64,8 +69,9 @@ export async function splitReaderConsumeRate(bootstrap: string, topic: string, r
       if (batch.values.length > 0 && first === 0) first = performance.now();
       seen += batch.values.length;
     }
-    const seconds = (performance.now() - first) / 1000;
-    return { records: seen, seconds, recordsPerSecond: seen / seconds };
+    const end = performance.now();
+    const seconds = (end - first) / 1000;
+    return { records: seen, seconds, recordsPerSecond: seen / seconds, secondsWithSetup: (end - t0) / 1000 };
   } finally {
     await reader.close();
   }
