@@ -4,7 +4,7 @@
  * side encodes rows into lines of a part file.
  */
 import type { Row } from '../api/types.ts';
-import type { DecodeError } from './errors.ts';
+import { DecodeError } from './errors.ts';
 
 export interface Decoder {
   /**
@@ -29,4 +29,36 @@ export interface Encoder {
    * Throws EncodeError for a value the format cannot represent.
    */
   encode(row: Row): string;
+}
+
+/**
+ * The batch loop both decoders share: each record through `decodeRecord`, bad ones reported or
+ * (with `ignoreParseErrors`) counted. Subclasses only say how one record becomes a row.
+ */
+export abstract class RecordDecoder implements Decoder {
+  skippedRecords = 0;
+  protected abstract readonly ignoreParseErrors: boolean;
+
+  /** One record → a row, or null for a record that is not data. Throws DecodeError. */
+  abstract decodeRecord(value: string): Row | null;
+
+  decodeBatch(values: string[], out: Row[], onError: (index: number, err: DecodeError) => void): number {
+    let written = 0;
+    for (let i = 0; i < values.length; i++) {
+      let row: Row | null;
+      try {
+        row = this.decodeRecord(values[i]!);
+      } catch (e) {
+        if (!(e instanceof DecodeError)) throw e;
+        if (this.ignoreParseErrors) this.skippedRecords++;
+        else onError(i, e);
+        continue;
+      }
+      if (row !== null) {
+        out.push(row);
+        written++;
+      }
+    }
+    return written;
+  }
 }

@@ -8,7 +8,7 @@
  * quoted or escaped one never is, so `""` stays an empty string.
  */
 import type { Row, RowValue } from '../api/types.ts';
-import type { Decoder } from './codec.ts';
+import { RecordDecoder } from './codec.ts';
 import type { ColumnType } from './column-types.ts';
 import { DecodeError, quoteValue } from './errors.ts';
 import type { CsvOptions } from './options.ts';
@@ -31,8 +31,7 @@ function plural(n: number): string {
   return n === 1 ? '1 field' : `${n} fields`;
 }
 
-export class CsvDecoder implements Decoder {
-  skippedRecords = 0;
+export class CsvDecoder extends RecordDecoder {
   readonly #names: string[];
   readonly #parsers: TextParser[];
   readonly #opts: CsvOptions;
@@ -43,33 +42,17 @@ export class CsvDecoder implements Decoder {
   readonly #texts: string[] = [];
   readonly #verbatim: boolean[] = [];
 
+  protected readonly ignoreParseErrors: boolean;
+
   constructor(opts: CsvOptions, names: string[], types: ColumnType[]) {
+    super();
     this.#opts = opts;
+    this.ignoreParseErrors = opts.ignoreParseErrors;
     this.#names = names;
     this.#parsers = types.map((t) => textParser(t, 'ANY'));
     this.#delim = opts.delimiter.charCodeAt(0);
     this.#quote = opts.quote === '' ? NOT_A_CHAR : opts.quote.charCodeAt(0);
     this.#escape = opts.escape === '' ? NOT_A_CHAR : opts.escape.charCodeAt(0);
-  }
-
-  decodeBatch(values: string[], out: Row[], onError: (index: number, err: DecodeError) => void): number {
-    let written = 0;
-    for (let i = 0; i < values.length; i++) {
-      let row: Row | null;
-      try {
-        row = this.decodeRecord(values[i]);
-      } catch (e) {
-        if (!(e instanceof DecodeError)) throw e;
-        if (this.#opts.ignoreParseErrors) this.skippedRecords++;
-        else onError(i, e);
-        continue;
-      }
-      if (row !== null) {
-        out.push(row);
-        written++;
-      }
-    }
-    return written;
   }
 
   /** One record → a row, or null for a record that is not data (empty line, comment). Throws DecodeError. */

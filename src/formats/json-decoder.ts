@@ -11,7 +11,7 @@
  *   for V8's syntax error messages. The fast path gives up (FALLBACK) rather than guess.
  */
 import type { Row, RowValue } from '../api/types.ts';
-import type { Decoder } from './codec.ts';
+import { RecordDecoder } from './codec.ts';
 import type { ColumnType } from './column-types.ts';
 import { DecodeError, quoteValue } from './errors.ts';
 import type { JsonOptions } from './options.ts';
@@ -69,8 +69,7 @@ const SAFE_DIGITS = 15;
 /** Above this many columns, keys are found through a Map instead of comparing each name. */
 const LINEAR_LOOKUP_MAX = 12;
 
-export class JsonDecoder implements Decoder {
-  skippedRecords = 0;
+export class JsonDecoder extends RecordDecoder {
   readonly #opts: JsonOptions;
   readonly #names: string[];
   readonly #types: ColumnType[];
@@ -80,33 +79,17 @@ export class JsonDecoder implements Decoder {
   /** Column being converted, so a value error can be reported with its field name. */
   #current = -1;
 
+  protected readonly ignoreParseErrors: boolean;
+
   constructor(opts: JsonOptions, names: string[], types: ColumnType[]) {
+    super();
     this.#opts = opts;
+    this.ignoreParseErrors = opts.ignoreParseErrors;
     this.#names = names;
     this.#types = types;
     this.#kinds = types.map(kindCode);
     this.#parsers = types.map((t) => textParser(t, opts.timestampFormat));
     this.#index = names.length > LINEAR_LOOKUP_MAX ? new Map(names.map((n, i) => [n, i])) : null;
-  }
-
-  decodeBatch(values: string[], out: Row[], onError: (index: number, err: DecodeError) => void): number {
-    let written = 0;
-    for (let i = 0; i < values.length; i++) {
-      let row: Row | null;
-      try {
-        row = this.decodeRecord(values[i]);
-      } catch (e) {
-        if (!(e instanceof DecodeError)) throw e;
-        if (this.#opts.ignoreParseErrors) this.skippedRecords++;
-        else onError(i, e);
-        continue;
-      }
-      if (row !== null) {
-        out.push(row);
-        written++;
-      }
-    }
-    return written;
   }
 
   /** One record → a row, or null for an empty record (a Kafka tombstone, a blank line). Throws DecodeError. */
