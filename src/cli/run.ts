@@ -15,6 +15,7 @@ import { FencedError, JobFailedError } from '../errors.ts';
 import { secretFromEnv } from '../secrets.ts';
 import { JobRunner } from '../pipeline/job-runner.ts';
 import type { RunnerListener, RunResult } from '../pipeline/job-runner.ts';
+import { checkJobPlan, formatPlanErrors } from '../pipeline/job-plan.ts';
 import { runtimeConfig } from '../pipeline/runtime-config.ts';
 import type { RuntimeConfig } from '../pipeline/runtime-config.ts';
 import { createDeadLetterTopic, createReader } from '../sources/create-reader.ts';
@@ -118,6 +119,8 @@ export async function runCommand(argv: string[]): Promise<number> {
   try {
     job = resolveLocalPaths((await loadIngestJob(file)).job, path.dirname(path.resolve(file)));
     split = parseRunnerFlag(args.flags.get('runner'));
+    const plan = checkJobPlan(job);
+    if (plan.length > 0) throw new Error(formatPlanErrors(file, plan));
   } catch (e) {
     process.stderr.write(`${(e as Error).message}\n`);
     return 2;

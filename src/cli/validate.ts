@@ -1,6 +1,7 @@
 /** `sluice validate FILE` and `sluice crd`. */
 import { renderIngestJobCrd } from '../api/crd.ts';
 import { loadIngestJob } from '../api/load.ts';
+import { checkJobPlan, formatPlanErrors } from '../pipeline/job-plan.ts';
 
 export async function validateCommand(argv: string[]): Promise<number> {
   const file = argv[0];
@@ -10,6 +11,11 @@ export async function validateCommand(argv: string[]): Promise<number> {
   }
   try {
     const { job } = await loadIngestJob(file);
+    const plan = checkJobPlan(job);
+    if (plan.length > 0) {
+      process.stderr.write(formatPlanErrors(file, plan) + '\n');
+      return 1;
+    }
     process.stdout.write(`${file}: IngestJob ${job.metadata.name} is valid\n`);
     return 0;
   } catch (e) {

@@ -12,6 +12,7 @@
  * Exit codes as `sluice run`: 0 done or stopped, 1 failed, 2 invalid job, 3 fenced.
  */
 import { validateIngestJob } from '../api/validate.ts';
+import { checkJobPlan } from '../pipeline/job-plan.ts';
 import { formatValidationError } from '../api/field-error.ts';
 import type { IngestJob, RunnerStatus } from '../api/types.ts';
 import { JobFailedError } from '../errors.ts';
@@ -93,6 +94,8 @@ function configFor(job: IngestJob, o: RunnerOptions): RuntimeConfig {
   const input = { apiVersion: job.apiVersion, kind: job.kind, metadata: { name: job.metadata.name, namespace: job.metadata.namespace }, spec: job.spec };
   const errors = validateIngestJob(input);
   if (errors.length > 0) throw new JobFailedError(`IngestJob ${o.namespace}/${o.job} is invalid: ${errors.map(formatValidationError).join('; ')}`);
+  const plan = checkJobPlan(input as IngestJob);
+  if (plan.length > 0) throw new JobFailedError(`IngestJob ${o.namespace}/${o.job} is invalid: ${plan.map((e) => `${e.path}: ${e.message}`).join('; ')}`);
   return runtimeConfig(input as IngestJob, o.index, o.parallelism);
 }
 
