@@ -111,15 +111,26 @@ test('an invalid job exits 2 and says which field in a Failed status', async (t)
 test('a job that fails at run time exits 1 with the reason in a Failed status', async (t) => {
   const dir = await mkdtemp(path.join(tmpdir(), 'sluice-pod-runner-'));
   t.after(() => rm(dir, { recursive: true, force: true }));
-  await writeFile(path.join(dir, 'words.txt'), 'hello\n');
+  // valid job, but its input is not there: found only when the run starts
   const job = wordcount(dir);
-  job.spec.sink.partitionBy = ['nope'];
   const client = new FakeJobSource(job);
   const { log } = capture();
   assert.equal(await runInPod(options('wordcount'), { client, log, metricsHost: '127.0.0.1' }), 1);
   const last = client.applied.at(-1)!;
   assert.equal(last.state, 'Failed');
-  assert.match(last.message!, /spec\.sink\.partitionBy: column 'nope'/);
+  assert.match(last.message!, /spec\.source\.files\.path: .*words\.txt does not exist/);
+});
+
+test('a job whose partition column is not in the query output is invalid: exit 2 naming the field', async (t) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sluice-pod-runner-'));
+  t.after(() => rm(dir, { recursive: true, force: true }));
+  await writeFile(path.join(dir, 'words.txt'), 'hello\n');
+  const job = wordcount(dir);
+  job.spec.sink.partitionBy = ['nope'];
+  const client = new FakeJobSource(job);
+  const { log } = capture();
+  assert.equal(await runInPod(options('wordcount'), { client, log, metricsHost: '127.0.0.1' }), 2);
+  assert.match(client.applied.at(-1)!.message!, /spec\.sink\.partitionBy\[0\]: column 'nope'/);
 });
 
 test('a forbidden GET is not retried: exit 1, nothing applied', async () => {
