@@ -11,17 +11,18 @@
 import * as path from 'node:path';
 import { loadIngestJob } from '../api/load.ts';
 import type { IngestJob } from '../api/types.ts';
-import { FencedError, JobFailedError } from '../errors.ts';
+import { FencedError, SluiceError } from '../errors.ts';
 import { secretFromEnv } from '../secrets.ts';
 import { JobRunner } from '../pipeline/job-runner.ts';
 import type { RunnerListener, RunResult } from '../pipeline/job-runner.ts';
+import type { DeadLetterTopic } from '../pipeline/bad-records.ts';
 import { checkJobPlan, formatPlanErrors } from '../pipeline/job-plan.ts';
 import { runtimeConfig } from '../pipeline/runtime-config.ts';
 import type { RuntimeConfig } from '../pipeline/runtime-config.ts';
 import { createDeadLetterTopic, createReader } from '../sources/create-reader.ts';
-import type { SourceMetrics } from '../sources/types.ts';
-import type { SplitReader } from '../sources/types.ts';
+import type { SourceMetrics, SplitReader } from '../sources/types.ts';
 import { schemeOf, StorageResolver } from '../storage/resolve.ts';
+import type { Storage } from '../storage/types.ts';
 import { registerBuiltinStorages } from '../storage/builtin.ts';
 import { parseArgs, parseRunnerFlag } from './args.ts';
 import { jsonReporter, terminalReporter } from './progress.ts';
@@ -58,7 +59,8 @@ export interface PipelineHooks {
   /** The run ended cleanly (end of input, or stopped after a final checkpoint). */
   onDone?(result: RunResult, run: PipelineRun): void | Promise<void>;
   /** The run failed; `exitCode` is 3 when fenced by a newer runner, else 1. */
-  onError?(error: unknown, exitCode: 1 | 3, run: PipelineRun): void | Promise<void>;
+  /** `run` is absent when the pipeline failed before it could start (source or storage setup). */
+  onError?(error: unknown, exitCode: 1 | 3, run?: PipelineRun): void | Promise<void>;
 }
 
 /**
@@ -69,13 +71,29 @@ export interface PipelineHooks {
 export async function runPipeline(config: RuntimeConfig, hooks: PipelineHooks = {}): Promise<number> {
   registerBuiltinStorages();
   const storages = new StorageResolver({ spec: config.storage, secret: (name, key) => secretFromEnv(name, key), partSize: config.sink.uploadPartSize });
-  const reader = await createReader(config, storages);
-  const deadLetterTopic = await createDeadLetterTopic(config);
+  let reader: SplitReader;
+  let deadLetterTopic: DeadLetterTopic | undefined;
+  let sinkStorage: Storage;
+  let stateStorage: Storage;
+  let deadLetterStorage: Storage | undefined;
+  try {
+    sinkStorage = storages.for(config.sink.path);
+    stateStorage = storages.for(config.checkpointDir);
+    const dl = config.badRecords.deadLetter;
+    deadLetterStorage = dl !== undefined && !dl.startsWith('kafka://') ? storages.for(dl) : undefined;
+    reader = await createReader(config, storages);
+    deadLetterTopic = await createDeadLetterTopic(config);
+  } catch (e) {
+    // e.g. credentials missing for a storage, a Kafka option the client refuses: a clear line, exit 1
+    await storages.close().catch(() => {});
+    await hooks.onError?.(e, 1);
+    return 1;
+  }
   const runner = new JobRunner(config, {
     deadLetterTopic,
-    sinkStorage: storages.for(config.sink.path),
-    stateStorage: storages.for(config.checkpointDir),
-    deadLetterStorage: config.badRecords.deadLetter && !config.badRecords.deadLetter.startsWith('kafka://') ? storages.for(config.badRecords.deadLetter) : undefined,
+    sinkStorage,
+    stateStorage,
+    deadLetterStorage,
     reader,
     listener: hooks.listener,
   });
@@ -163,13 +181,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     onError: (e, code) => {
       reporter.stop();
       if (code === 3) process.stderr.write(`sluice: ${(e as Error).message}\n`);
-      else process.stderr.write(`sluice: job ${config.job} failed: ${e instanceof JobFailedError ? e.message : (e as Error).stack}\n`);
+      // our own errors carry a message meant for the user; anything else is a bug: show its stack
+      else process.stderr.write(`sluice: job ${config.job} failed: ${e instanceof SluiceError ? e.message : (e as Error).stack}\n`);
     },
   });
-}
-
-/** Secrets locally: `SLUICE_SECRET_<NAME>_<KEY>` environment variables (names upper-cased, - → _). */
-export function envSecret(name: string, key: string): string | undefined {
-  const norm = (s: string): string => s.toUpperCase().replace(/[^A-Z0-9]/g, '_');
-  return process.env[`SLUICE_SECRET_${norm(name)}_${norm(key)}`];
 }

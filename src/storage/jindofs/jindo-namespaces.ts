@@ -18,7 +18,9 @@ export interface ResolvedJindoPath {
   backendPath: string;
 }
 
-export class JindoFsError extends Error {
+import { StorageError } from '../errors.ts';
+
+export class JindoFsError extends StorageError {
   constructor(message: string) {
     super(message);
     this.name = 'JindoFsError';

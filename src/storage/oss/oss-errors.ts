@@ -5,21 +5,21 @@
  * message passes through `redact`, so credentials cannot reach logs.
  */
 
-export class OssStorageError extends Error {
+import { StorageError } from '../errors.ts';
+
+export class OssStorageError extends StorageError {
   /** OSS error code (NoSuchKey, FileAlreadyExists...) or a Sluice code. */
   readonly code: string | undefined;
   readonly status: number | undefined;
   readonly requestId: string | undefined;
-  /** A retry may succeed (5xx, resets, timeouts). */
-  readonly retriable: boolean;
 
   constructor(message: string, opts: { code?: string; status?: number; requestId?: string; retriable?: boolean } = {}) {
-    super(message);
+    // `retriable`: a retry may succeed (5xx, resets, timeouts)
+    super(message, { retriable: opts.retriable ?? false });
     this.name = 'OssStorageError';
     this.code = opts.code;
     this.status = opts.status;
     this.requestId = opts.requestId;
-    this.retriable = opts.retriable ?? false;
   }
 }
 
