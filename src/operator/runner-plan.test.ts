@@ -174,3 +174,21 @@ test('deletion: every pod is stopped, the finalizer goes only when they are gone
   assert.equal(plan.requeueAfterMs, 5000);
   assert.equal(planJob({ job, pods: [], now: NOW }).removeFinalizer, true);
 });
+
+test('a runner that refuses its job (exit 2) stalls the job at once: no restarts burned', () => {
+  const base = sampleJob({ restartPolicy: { maxRestarts: 10 } });
+  const hash = specHash(base.spec);
+  const job = withStatus(base, {
+    phase: 'Running', lastAppliedSpecHash: hash,
+    runners: [{ index: 0, state: 'Failed', restarts: 0, message: "spec.transform.query: unknown column 'uidd' at line 1, column 8 (columns: uid)" }],
+  });
+  const pod = withPhase(podFor(job, 0, 0), 'Failed', new Date(NOW - 3_600_000).toISOString(), 2);
+  const plan = planJob({ job, pods: [pod], now: NOW });
+  assert.equal(plan.delete.length, 0);
+  assert.equal(plan.create.length, 0);
+  assert.equal(plan.status?.phase, 'Failed');
+  const stalled = plan.status?.conditions?.find((c) => c.type === 'Stalled');
+  assert.equal(stalled?.status, 'True');
+  assert.equal(stalled?.reason, 'InvalidSpec');
+  assert.match(stalled!.message, /runner 0 refused the job: spec\.transform\.query: unknown column 'uidd'/);
+});

@@ -23,6 +23,14 @@ import { buildRunnerPod } from './runner-pod.ts';
 import { specHash } from './spec-hash.ts';
 import { aggregateRunners } from './status-aggregate.ts';
 
+
+/** `sluice runner` exits 2 when the job itself is invalid (see src/cli/run.ts): a human must act. */
+const INVALID_JOB_EXIT = 2;
+
+function exitCode(pod: V1Pod): number | undefined {
+  return pod.status?.containerStatuses?.[0]?.state?.terminated?.exitCode;
+}
+
 export type DeletionCause = 'restart' | 'spec-change' | 'suspend' | 'scale-down' | 'job-deleted';
 
 export interface PodDeletion {
@@ -139,7 +147,10 @@ export function planJob(input: PlanInput): Plan {
         plan.events.push({ type: 'Warning', reason: 'RunnerFailed', message: `runner ${i} (pod ${podName}) failed: ${exitSummary(pod)}` });
       }
       state = 'Failed';
-      if (k >= policy.maxRestarts) {
+      if (exitCode(pod) === INVALID_JOB_EXIT) {
+        // the runner refused the job itself (its query, formats or options): restarting cannot help
+        exhausted ??= { index: i, reason: 'InvalidSpec', why: `runner ${i} refused the job: ${before?.message ?? exitSummary(pod)}` };
+      } else if (k >= policy.maxRestarts) {
         exhausted ??= { index: i, reason: 'RestartsExhausted', why: `runner ${i} (pod ${podName}) failed ${k + 1} times: ${exitSummary(pod)}; restartPolicy.maxRestarts is ${policy.maxRestarts}` };
       } else {
         const due = (finishedAt(pod) ?? now) + restartDelayMs(policy, k);
