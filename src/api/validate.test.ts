@@ -5,29 +5,12 @@ import { parse } from 'yaml';
 import { formatValidationError, type ValidationError } from './field-error.ts';
 import { validateIngestJob } from './validate.ts';
 
-type Doc = Record<string, unknown>;
+import { edited } from '../../test/helpers/job-edits.ts';
+import type { Doc } from '../../test/helpers/job-edits.ts';
 
 const fixture = (name: string): Doc =>
   parse(readFileSync(new URL(`../../test/fixtures/jobs/${name}.yaml`, import.meta.url), 'utf8')) as Doc;
 
-/**
- * Sets each dotted path (`spec.source.schema.1.name`) to its value, creating mappings on the
- * way; `undefined` deletes the field. Keeps ill-typed test input free of casts.
- */
-function edited(job: Doc, edits: Record<string, unknown>): Doc {
-  for (const [path, value] of Object.entries(edits)) {
-    const keys = path.split('.');
-    const last = keys.pop()!;
-    let node = job;
-    for (const key of keys) {
-      node[key] ??= {};
-      node = node[key] as Doc;
-    }
-    if (value === undefined) delete node[last];
-    else node[last] = value;
-  }
-  return job;
-}
 
 /** The Kafka seed job with `edits` applied. */
 const kafkaJob = (edits: Record<string, unknown> = {}): Doc => edited(fixture('uid-partitions-kafka'), edits);

@@ -44,22 +44,9 @@ async function buildValidator(): Promise<void> {
 
 interface ApiserverError { path: string; type: string; detail: string }
 
-type Doc = Record<string, unknown>;
+import { edited } from '../helpers/job-edits.ts';
+import type { Doc } from '../helpers/job-edits.ts';
 
-function edited(job: Doc, edits: Record<string, unknown>): Doc {
-  for (const [path, value] of Object.entries(edits)) {
-    const keys = path.split('.');
-    const last = keys.pop()!;
-    let node = job;
-    for (const key of keys) {
-      node[key] ??= {};
-      node = node[key] as Doc;
-    }
-    if (value === undefined) delete node[last];
-    else node[last] = value;
-  }
-  return job;
-}
 
 /** Every CEL rule message in the schema: an apiserver error with one of these came from CEL. */
 function ruleMessages(schema: JSONSchemaProps, into = new Set<string>()): Set<string> {

@@ -3,10 +3,9 @@
  * CompleteMultipartUpload, AbortMultipartUpload. The rules (part sizes, ETag and order
  * checks, atomic publish) live in ObjectStore; this file speaks the wire format.
  */
-import { readFile } from 'node:fs/promises';
 import { OssError } from './oss-error.ts';
 import { MAX_PART_NUMBER } from './object-store.ts';
-import { receiveChecked } from './object-handlers.ts';
+import { receiveChecked, receiveXml } from './object-handlers.ts';
 import { forbidOverwrite, header, userMetaFrom, xmlResponse } from './response.ts';
 import type { OssResponse, RequestContext } from './response.ts';
 import { xmlBlocks, xmlDocument, xmlElement, xmlNode, xmlText } from './xml.ts';
@@ -56,14 +55,7 @@ export function listParts(ctx: RequestContext): OssResponse {
 }
 
 export async function completeMultipartUpload(ctx: RequestContext): Promise<OssResponse> {
-  const body = await receiveChecked(ctx);
-  let xml: string;
-  try {
-    xml = await readFile(body.path, 'utf8');
-  } finally {
-    await ctx.store.discard(body);
-  }
-  if (!xml.includes('<CompleteMultipartUpload')) throw new OssError('MalformedXML');
+  const xml = await receiveXml(ctx, 'CompleteMultipartUpload');
   const parts = xmlBlocks(xml, 'Part').map((p) => {
     const number = Number(xmlText(p, 'PartNumber'));
     const etag = xmlText(p, 'ETag');

@@ -20,6 +20,19 @@ export async function receiveChecked(ctx: RequestContext): Promise<ReceivedBody>
   return body;
 }
 
+/** A request body that must be an XML document with `<root>` (OSS answers MalformedXML otherwise). */
+export async function receiveXml(ctx: RequestContext, root: string): Promise<string> {
+  const body = await receiveChecked(ctx);
+  let xml: string;
+  try {
+    xml = await readFile(body.path, 'utf8');
+  } finally {
+    await ctx.store.discard(body);
+  }
+  if (!xml.includes(`<${root}`)) throw new OssError('MalformedXML');
+  return xml;
+}
+
 function objectHeaders(o: ObjectMeta): Record<string, string | number> {
   const h: Record<string, string | number> = {
     'Content-Type': o.contentType,
@@ -112,14 +125,7 @@ export async function deleteObject(ctx: RequestContext): Promise<OssResponse> {
 }
 
 export async function deleteMultipleObjects(ctx: RequestContext): Promise<OssResponse> {
-  const body = await receiveChecked(ctx);
-  let xml: string;
-  try {
-    xml = await readFile(body.path, 'utf8');
-  } finally {
-    await ctx.store.discard(body);
-  }
-  if (!xml.includes('<Delete')) throw new OssError('MalformedXML');
+  const xml = await receiveXml(ctx, 'Delete');
   const quiet = xmlText(xml, 'Quiet') === 'true';
   const keys = xmlBlocks(xml, 'Object').map((o) => xmlText(o, 'Key') ?? '');
   if (keys.length > 1000) throw new OssError('MalformedXML', 'At most 1000 objects can be deleted at once.');
