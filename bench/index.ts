@@ -5,13 +5,13 @@
  *   local: 10,000,000 `{"uid": n}` JSON lines (uid 0..100) → SELECT uid, uid_to_pid(uid) AS pid
  *          → CSV partitioned by pid, versus a loop that only parses and writes one CSV file.
  *
- *   hdfs:  3,000,000 `{"uid", "payload"}` JSON lines → the same query → CSV partitioned by pid on
- *          hdfs:// (the stack's MiniDFSCluster), versus raw WebHDFS CREATEs of the same bytes in
- *          files of the same sizes (bench/storage/).
+ *   hdfs:  `{"uid", "payload"}` JSON lines (300,000 ~1 KB rows, then 3,000,000 ~70-byte rows) →
+ *          the same query → CSV partitioned by pid on hdfs:// (the stack's MiniDFSCluster), versus
+ *          raw WebHDFS CREATEs of the same bytes in files of the same sizes (bench/storage/).
  *   oss:   the same on oss:// (the stack's OSS emulator), versus raw ali-oss multipart uploads of
  *          the same bytes in objects of the same sizes and parts of the same size.
  *
- * BENCH_RECORDS overrides the local record count, BENCH_STORAGE_RECORDS the hdfs/oss one;
+ * BENCH_RECORDS overrides the local record count, BENCH_STORAGE_SHAPES (`records x width`,...) the hdfs/oss rows;
  * BENCH_ONLY=local,hdfs,oss picks sections. hdfs/oss start their service if it is not running
  * and stop only what they started.
  */
@@ -23,12 +23,12 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchHdfs } from './storage/hdfs-section.ts';
 import { benchOss } from './storage/oss-section.ts';
+import { storageShapes } from './storage/payload-input.ts';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const WORK = path.join(REPO, '.cache', 'bench');
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 10_000_000);
 const ONLY = process.env.BENCH_ONLY?.split(',');
-const STORAGE_RECORDS = Number(process.env.BENCH_STORAGE_RECORDS ?? 3_000_000);
 
 interface ChildResult { stdout: string; seconds: number; code: number | null; stderr: string }
 
@@ -116,8 +116,8 @@ const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: REPO, stdio: 'inhe
 if (build.status !== 0) throw new Error('npm run build failed');
 const sections: Record<string, () => Promise<void>> = {
   local: benchLocal,
-  hdfs: () => benchHdfs(WORK, STORAGE_RECORDS),
-  oss: () => benchOss(WORK, STORAGE_RECORDS),
+  hdfs: () => benchHdfs(WORK, storageShapes()),
+  oss: () => benchOss(WORK, storageShapes()),
   kafka: async () => (await import('./kafka.ts')).benchKafka(),
 };
 for (const [name, fn] of Object.entries(sections)) {

@@ -6,7 +6,7 @@
  */
 import OSS from 'ali-oss';
 import oss from '../../test/stack/services/oss.ts';
-import { payloadInput } from './payload-input.ts';
+import { payloadInput, shapeLabel, type RowShape } from './payload-input.ts';
 import { printStorageSection } from './report.ts';
 import { runLocalCeiling, runStorageJob } from './run-job.ts';
 
@@ -25,7 +25,7 @@ async function listAll(client: OSS, prefix: string): Promise<Array<{ name: strin
 
 const visible = (rel: string): boolean => !rel.split('/').some((s) => s.startsWith('.') || s.startsWith('_'));
 
-export async function benchOss(work: string, records: number): Promise<void> {
+export async function benchOss(work: string, shapes: RowShape[]): Promise<void> {
   const fileSize = process.env.BENCH_OSS_FILE_SIZE ?? '64MB';
   const partSize = 8 << 20;
   const started = (await oss.status()) === null;
@@ -37,31 +37,33 @@ export async function benchOss(work: string, records: number): Promise<void> {
   const client = new OSS(options);
   const base = `sluice-bench/storage-${Date.now()}`;
   try {
-    const input = await payloadInput(work, records);
-    const run = await runStorageJob(work, {
-      name: 'bench-oss', input, sink: `oss://${env.OSS_BUCKET}/${base}/out`, fileSize, uploadPartSize: '8MB',
-      storage: `    oss: {endpoint: "${env.OSS_ENDPOINT}", region: ${env.OSS_REGION}, pathStyle: true, credentialsSecret: bench-oss}`,
-    }, { SLUICE_SECRET_BENCH_OSS_ACCESSKEYID: env.OSS_ACCESS_KEY_ID!, SLUICE_SECRET_BENCH_OSS_ACCESSKEYSECRET: env.OSS_ACCESS_KEY_SECRET! });
-    const sizes = (await listAll(client, `${base}/out/`)).filter((o) => visible(o.name.slice(`${base}/out/`.length))).map((o) => o.size);
-    const data = Buffer.alloc(Math.max(...sizes), 'abcdefgh,0123456\n');
-    const t0 = performance.now();
-    for (let i = 0; i < sizes.length; i++) {
-      const key = `${base}/raw/file-${i}`;
-      const { uploadId } = await client.initMultipartUpload(key);
-      const parts: Array<{ number: number; etag: string }> = [];
-      for (let start = 0, n = 1; start < sizes[i]! || n === 1; start += partSize, n++) {
-        const end = Math.min(sizes[i]!, start + partSize);
-        const res = await client.uploadPart(key, uploadId, n, data, start, end);
-        parts.push({ number: n, etag: res.etag });
+    for (const [k, shape] of shapes.entries()) {
+      const input = await payloadInput(work, shape.records, shape.width);
+      const run = await runStorageJob(work, {
+        name: 'bench-oss', input, sink: `oss://${env.OSS_BUCKET}/${base}/out-${k}`, fileSize, uploadPartSize: '8MB',
+        storage: `    oss: {endpoint: "${env.OSS_ENDPOINT}", region: ${env.OSS_REGION}, pathStyle: true, credentialsSecret: bench-oss}`,
+      }, { SLUICE_SECRET_BENCH_OSS_ACCESSKEYID: env.OSS_ACCESS_KEY_ID!, SLUICE_SECRET_BENCH_OSS_ACCESSKEYSECRET: env.OSS_ACCESS_KEY_SECRET! });
+      const sizes = (await listAll(client, `${base}/out-${k}/`)).filter((o) => visible(o.name.slice(`${base}/out-${k}/`.length))).map((o) => o.size);
+      const data = Buffer.alloc(Math.max(...sizes), 'abcdefgh,0123456\n');
+      const t0 = performance.now();
+      for (let i = 0; i < sizes.length; i++) {
+        const key = `${base}/raw-${k}/file-${i}`;
+        const { uploadId } = await client.initMultipartUpload(key);
+        const parts: Array<{ number: number; etag: string }> = [];
+        for (let start = 0, n = 1; start < sizes[i]! || n === 1; start += partSize, n++) {
+          const end = Math.min(sizes[i]!, start + partSize);
+          const res = await client.uploadPart(key, uploadId, n, data, start, end);
+          parts.push({ number: n, etag: res.etag });
+        }
+        await client.completeMultipartUpload(key, uploadId, parts);
       }
-      await client.completeMultipartUpload(key, uploadId, parts);
+      const seconds = (performance.now() - t0) / 1000;
+      const bytes = sizes.reduce((a, b) => a + b, 0);
+      const local = await runLocalCeiling(work, input, fileSize);
+      printStorageSection(`oss: local file → partitioned CSV on oss:// (emulator), ${shapeLabel(shape)}, fileSize ${fileSize}, parts 8MB`, run, {
+        seconds, bytes, what: `${sizes.length} ali-oss multipart uploads in 8 MB parts`,
+      }, local);
     }
-    const seconds = (performance.now() - t0) / 1000;
-    const bytes = sizes.reduce((a, b) => a + b, 0);
-    const local = await runLocalCeiling(work, input, fileSize);
-    printStorageSection(`oss: local file → partitioned CSV on oss:// (emulator), fileSize ${fileSize}, parts 8MB`, run, {
-      seconds, bytes, what: `${sizes.length} ali-oss multipart uploads in 8 MB parts`,
-    }, local);
   } finally {
     const keys = (await listAll(client, `${base}/`).catch(() => [])).map((o) => o.name);
     for (let i = 0; i < keys.length; i += 1000) await client.deleteMulti(keys.slice(i, i + 1000), { quiet: true }).catch(() => undefined);

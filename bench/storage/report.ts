@@ -21,4 +21,8 @@ export function printStorageSection(title: string, run: JobRun, raw: RawUpload, 
   console.log(`raw      : ${fmt(rawMbps, 1)} MB/s  (${raw.what}: the same ${fmt(raw.bytes / 1e6, 1)} MB in the same file sizes, no pipeline; ${fmt(raw.seconds, 2)} s)`);
   console.log(`local    : ${fmt(local.records / local.seconds)} records/s  ${fmt(local.bytes / 1e6 / local.seconds, 1)} MB/s  (the same job into a local directory: the pipeline's own ceiling on this machine)`);
   console.log(`ratio    : ${fmt(100 * ratio, 1)}% of the raw upload rate   target: >= ${fmt(100 * TARGET_RATIO)}%  ${ratio >= TARGET_RATIO ? 'met' : 'NOT met'}`);
+  const localMbps = local.bytes / 1e6 / local.seconds;
+  console.log(localMbps >= rawMbps
+    ? `bound by : the storage (the pipeline alone runs at ${fmt((100 * localMbps) / rawMbps)}% of the raw rate): the ratio measures the storage path`
+    : `bound by : the pipeline's CPU (alone it reaches only ${fmt((100 * localMbps) / rawMbps)}% of the raw rate, and the server shares its cores): the ratio measures per-record work, not the storage path`);
 }

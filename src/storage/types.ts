@@ -25,7 +25,11 @@ export interface PendingFile {
 export interface PartWriter {
   /** Bytes accepted so far. */
   readonly bytes: number;
-  /** Append bytes. Callers batch: one call per flushed buffer, not per record. */
+  /**
+   * Append bytes. Callers batch: one call per flushed buffer, not per record. The chunk is
+   * handed over: the writer may keep it (no copy) until closeForCommit, so the caller must not
+   * change it after the call.
+   */
   write(chunk: Uint8Array): Promise<void>;
   /** Make everything durable and invisible; no more writes. */
   closeForCommit(): Promise<PendingFile>;

@@ -99,16 +99,30 @@ export class FileSplitReader implements SplitReader {
       }
       return false;
     }
-    const buf = this.carry.length === 0 ? Buffer.from(r.value) : Buffer.concat([this.carry, r.value]);
+    // A view, not a copy: each input byte is copied only by the UTF-8 decode below.
+    const buf = Buffer.from(r.value.buffer, r.value.byteOffset, r.value.length);
     const last = buf.lastIndexOf(NL);
     if (last < 0) {
-      this.carry = buf;
+      this.carry = Buffer.concat([this.carry, buf]);
       return this.nextChunk();
     }
-    const complete = buf.subarray(0, last);
+    // The line the previous chunk began is finished by this chunk's first line; only that
+    // short piece is joined, never the whole chunk.
+    const first = this.carry.length === 0 ? -1 : buf.indexOf(NL);
+    const head = first < 0 ? null : Buffer.concat([this.carry, buf.subarray(0, first)]);
+    const text = buf.toString('utf8', first + 1, last);
+    let ascii = text.length === last - first - 1;
+    let lines: string[];
+    if (head === null) {
+      lines = text.split('\n');
+    } else {
+      const headText = head.toString('utf8');
+      ascii &&= headText.length === head.length;
+      lines = first === last ? [headText] : text.split('\n');
+      if (first !== last) lines.unshift(headText);
+    }
     this.carry = Buffer.from(buf.subarray(last + 1));
-    const text = complete.toString('utf8');
-    this.block = { lines: text.split('\n'), next: 0, ascii: text.length === complete.length };
+    this.block = { lines, next: 0, ascii };
     return true;
   }
 

@@ -10,13 +10,18 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
-export function uploadToDataNode(url: URL, method: 'PUT' | 'POST', body: Uint8Array, signal: AbortSignal): Promise<Response> {
+/** A request body: one byte array, or several sent in order (no copy into one). */
+export type UploadBody = Uint8Array | readonly Uint8Array[];
+
+export function uploadToDataNode(url: URL, method: 'PUT' | 'POST', body: UploadBody, signal: AbortSignal): Promise<Response> {
   const request = url.protocol === 'https:' ? httpsRequest : httpRequest;
+  const chunks: readonly Uint8Array[] = body instanceof Uint8Array ? [body] : body;
+  const length = chunks.reduce((n, c) => n + c.length, 0);
   return new Promise<Response>((resolve, reject) => {
     const req = request(url, {
       method,
       signal,
-      headers: { 'content-type': 'application/octet-stream', 'content-length': String(body.length) },
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(length) },
     }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
@@ -36,6 +41,7 @@ export function uploadToDataNode(url: URL, method: 'PUT' | 'POST', body: Uint8Ar
       });
     });
     req.on('error', reject);
-    req.end(body);
+    for (const c of chunks) req.write(c);
+    req.end();
   });
 }

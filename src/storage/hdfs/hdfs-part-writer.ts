@@ -52,8 +52,7 @@ export class HdfsPartWriter implements PartWriter {
 
   async write(chunk: Uint8Array): Promise<void> {
     this.assertOpen('write');
-    // Copy: callers reuse their buffers once write() returns.
-    this.buffered.push(Uint8Array.prototype.slice.call(chunk));
+    this.buffered.push(chunk); // handed over (PartWriter.write): kept, not copied
     this.bufferedBytes += chunk.length;
     this.bytes += chunk.length;
     if (this.bufferedBytes >= this.bufferBytes) {
@@ -86,7 +85,8 @@ export class HdfsPartWriter implements PartWriter {
   }
 
   private async flush(): Promise<void> {
-    const data = Buffer.concat(this.buffered, this.bufferedBytes);
+    // sent as the chunks they are, in order: no copy into one buffer
+    const data = this.buffered;
     this.buffered = [];
     this.bufferedBytes = 0;
     try {

@@ -16,7 +16,7 @@
  * - Authentication: `user.name` (simple auth) or a delegation token (`delegation=`); never both,
  *   and never in an error message.
  */
-import { uploadToDataNode } from './datanode-upload.ts';
+import { uploadToDataNode, type UploadBody } from './datanode-upload.ts';
 import { REFUSED_BEFORE_ACTING, WebHdfsError } from './webhdfs-error.ts';
 import { backoffDelay, compileRetry, withRetry } from '../../retry.ts';
 import type { CompiledRetry, RetryOptions } from '../../retry.ts';
@@ -144,8 +144,8 @@ export class WebHdfsClient {
 
   // ---- data operations (two steps: NameNode redirect, then DataNode) ----
 
-  /** CREATE a file with `data`. With overwrite=false (default) this is create-if-absent. */
-  async create(path: string, data: Uint8Array, options: CreateOptions = {}): Promise<void> {
+  /** CREATE a file with `data` (one byte array, or several sent in order). With overwrite=false (default) this is create-if-absent. */
+  async create(path: string, data: UploadBody, options: CreateOptions = {}): Promise<void> {
     const overwrite = options.overwrite ?? false;
     const res = await this.twoStep(
       { op: 'CREATE', method: 'PUT', path, idempotent: overwrite, params: {
@@ -157,7 +157,7 @@ export class WebHdfsClient {
   }
 
   /** APPEND `data` to an existing file. Not idempotent: a lost answer is not retried. */
-  async append(path: string, data: Uint8Array): Promise<void> {
+  async append(path: string, data: UploadBody): Promise<void> {
     const res = await this.twoStep({ op: 'APPEND', method: 'POST', path, idempotent: false }, data);
     await res.body?.cancel();
   }
@@ -351,7 +351,7 @@ export class WebHdfsClient {
   }
 
   /** The DataNode step of CREATE/APPEND: node:http, because of the DataNode's unsolicited 100 Continue. */
-  private async upload(spec: CallSpec, url: URL, data: Uint8Array, signal?: AbortSignal): Promise<Response> {
+  private async upload(spec: CallSpec, url: URL, data: UploadBody, signal?: AbortSignal): Promise<Response> {
     let res: Response;
     try {
       res = await uploadToDataNode(url, spec.method === 'POST' ? 'POST' : 'PUT', data, signal ?? AbortSignal.timeout(this.timeoutMs));
@@ -396,7 +396,7 @@ export class WebHdfsClient {
    * Step 1 asks the NameNode where to go (no data, no side effect: always retried); step 2
    * sends the request, with the data, to the DataNode (retried only if idempotent or refused).
    */
-  private async twoStep(spec: CallSpec, data: Uint8Array | undefined, signal?: AbortSignal): Promise<Response> {
+  private async twoStep(spec: CallSpec, data: UploadBody | undefined, signal?: AbortSignal): Promise<Response> {
     const step2Retry = this.shouldRetry(spec);
     let inStep2 = false;
     const retry = (e: unknown): boolean => (inStep2 ? step2Retry(e) : e instanceof WebHdfsError && e.retriable);

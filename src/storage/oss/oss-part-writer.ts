@@ -7,9 +7,11 @@
  * `x-oss-meta-sluice-token`, which later proves that an object found at the target is this
  * file (see OssStorage.commitAfterRecovery).
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type OSS from 'ali-oss';
 import type { PartWriter, PendingFile } from '../types.ts';
+import { contentMd5 } from './content-md5.ts';
+import { borrowPartBuffer, returnPartBuffer } from './part-buffers.ts';
 import type { OssCaller } from './oss-caller.ts';
 import type { OssLocation } from './oss-location.ts';
 
@@ -17,6 +19,12 @@ export const TOKEN_META = 'sluice-token';
 
 /** Part uploads a part file keeps in flight while the pipeline goes on (memory: this × partSize). */
 const MAX_IN_FLIGHT = 2;
+
+/** A part's bytes, and the reusable buffer they sit in (null: nothing to give back). */
+interface Part {
+  data: Buffer;
+  memory: Buffer | null;
+}
 
 /** The OSS form of a PendingFile. */
 export interface OssPendingFile extends PendingFile {
@@ -38,7 +46,8 @@ export class OssPartWriter implements PartWriter {
   /** Part uploads in flight: the pipeline goes on encoding while they travel. */
   private inFlight: Promise<void>[] = [];
   private failure: unknown;
-  private buffered: Buffer[] = [];
+  /** Chunks handed over by write() (kept, not copied), not yet in a part. */
+  private buffered: Uint8Array[] = [];
   private bufferedBytes = 0;
   private total = 0;
   private state: 'open' | 'closed' | 'aborted' = 'open';
@@ -63,10 +72,10 @@ export class OssPartWriter implements PartWriter {
   }
 
   /** Start uploading a part; at most MAX_IN_FLIGHT at once (the oldest is awaited first). */
-  private async startPart(data: Buffer): Promise<void> {
+  private async startPart(part: Part): Promise<void> {
     while (this.inFlight.length >= MAX_IN_FLIGHT) await this.inFlight.shift();
     this.throwIfFailed();
-    const p = this.uploadPart(data, this.nextNumber++).catch((e: unknown) => {
+    const p = this.uploadPart(part, this.nextNumber++).catch((e: unknown) => {
       this.failure ??= e;
     });
     this.inFlight.push(p);
@@ -81,28 +90,42 @@ export class OssPartWriter implements PartWriter {
     if (this.failure !== undefined) throw this.failure;
   }
 
-  private async uploadPart(data: Buffer, number: number): Promise<void> {
-    const uploadId = await this.ensureUpload();
-    const md5 = createHash('md5').update(data).digest('base64');
+  private async uploadPart({ data, memory }: Part, number: number): Promise<void> {
+    const [uploadId, md5] = await Promise.all([this.ensureUpload(), contentMd5(data)]);
     // A Buffer body makes the part retriable: each attempt streams it afresh; Content-MD5 lets OSS reject a corrupted one.
     const res = await this.caller.call('UploadPart', this.loc.bucket, `${this.target} part ${number}`, (c) =>
       c.uploadPart(this.loc.key, uploadId, number, data, 0, data.length, { headers: { 'Content-MD5': md5 } } as OSS.RequestOptions));
     this.parts.push({ number, etag: res.etag });
+    if (memory !== null) returnPartBuffer(memory); // only after success (part-buffers.ts)
   }
 
-  private take(n: number): Buffer {
-    const all = this.buffered.length === 1 ? this.buffered[0]! : Buffer.concat(this.buffered, this.bufferedBytes);
-    const head = Buffer.from(all.subarray(0, n));
-    const rest = all.subarray(n);
-    this.buffered = rest.length > 0 ? [Buffer.from(rest)] : [];
-    this.bufferedBytes = rest.length;
-    return head;
+  /**
+   * The first `n` buffered bytes as one part, copied into a reused part buffer: the only copy a
+   * byte makes in this writer. The rest stays as it was.
+   */
+  private take(n: number): Part {
+    if (n === 0) return { data: Buffer.alloc(0), memory: null };
+    const memory = borrowPartBuffer(this.partSize);
+    const data = memory.subarray(0, n);
+    let filled = 0;
+    let i = 0;
+    while (filled < n) {
+      const c = this.buffered[i]!;
+      const k = Math.min(c.length, n - filled);
+      data.set(k === c.length ? c : c.subarray(0, k), filled);
+      filled += k;
+      if (k < c.length) this.buffered[i] = c.subarray(k);
+      else i++;
+    }
+    this.buffered.splice(0, i);
+    this.bufferedBytes -= n;
+    return { data, memory };
   }
 
   async write(chunk: Uint8Array): Promise<void> {
     if (this.state !== 'open') throw new Error(`${this.target}: write after ${this.state === 'closed' ? 'closeForCommit' : 'abort'}`);
     if (chunk.length === 0) return;
-    this.buffered.push(Buffer.from(chunk));
+    this.buffered.push(chunk); // handed over (PartWriter.write): no copy
     this.bufferedBytes += chunk.length;
     this.total += chunk.length;
     this.throwIfFailed();

@@ -1,0 +1,65 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { LocalStorage } from '../../storage/local/local-storage.ts';
+import { FileSplitReader, type FilePosition } from './file-source.ts';
+
+/** Lines of every shape the chunked splitter must survive: empty, multi-byte, longer than a 128 KiB chunk. */
+function lines(): string[] {
+  const pieces = ['a', 'é', '日本', '🚀', 'xyz,1', ''];
+  const out: string[] = [];
+  let s = 12345;
+  const rnd = (n: number): number => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return s % n;
+  };
+  for (let i = 0; i < 400; i++) {
+    const len = i % 97 === 0 ? 140_000 + rnd(200_000) : rnd(3000);
+    let line = '';
+    while (line.length < len) line += pieces[rnd(pieces.length)];
+    out.push(line);
+  }
+  return out;
+}
+
+async function readAll(reader: FileSplitReader, stopAfter = Infinity): Promise<string[]> {
+  const got: string[] = [];
+  while (got.length < stopAfter) {
+    const b = await reader.poll(Math.min(37, stopAfter - got.length));
+    if (b === null) break;
+    got.push(...b.values);
+  }
+  return got;
+}
+
+test('lines split from chunks are the file lines, whatever their length and encoding; a restore resumes at the next line', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sluice-file-source-'));
+  try {
+    const want = lines();
+    const file = path.join(dir, 'in.txt');
+    await writeFile(file, want.join('\n')); // the last line has no newline
+    const storage = new LocalStorage();
+    const split = { index: 0, parallelism: 1 };
+
+    const all = new FileSplitReader(storage, file, split);
+    await all.open(undefined);
+    assert.deepEqual(await readAll(all), want);
+    await all.close();
+
+    const first = new FileSplitReader(storage, file, split);
+    await first.open(undefined);
+    const head = await readAll(first, 150);
+    const pos: FilePosition = first.position();
+    await first.close();
+    assert.equal(pos.line, 151);
+    assert.equal(pos.offset, Buffer.byteLength(want.slice(0, 150).join('\n')) + 1);
+    const rest = new FileSplitReader(storage, file, split);
+    await rest.open(pos);
+    assert.deepEqual([...head, ...(await readAll(rest))], want);
+    await rest.close();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
