@@ -45,6 +45,20 @@ test('rolls by size before the record that would follow an over-size file', asyn
   assert.deepEqual(pending.sort((a, b) => a.file.target.localeCompare(b.file.target)).map((p) => p.records), [2, 2, 1]);
 });
 
+test('long and multi-byte lines (encoded in runs) still roll at the exact byte size', async () => {
+  // uid values of 20 digits make 21-byte lines, ropes that wait in a run before their UTF-8 write;
+  // the size check must still see every byte: fileSize 1000 → files of ceil(1001/21) = 48 rows
+  const { s } = await sink({ rolling: { fileSize: 1000, rolloverIntervalMs: 1e9, inactivityIntervalMs: 1e9 } });
+  const rows = Array.from({ length: 1000 }, (_, i) => [10n ** 19n + BigInt(i), 0]);
+  s.writeBatch(rows, rows.length);
+  await s.flush();
+  const { pending } = await s.snapshotState();
+  const counter = (t: string): number => Number(t.slice(t.lastIndexOf('-') + 1));
+  const sorted = pending.sort((a, b) => counter(a.file.target) - counter(b.file.target));
+  assert.deepEqual(sorted.map((p) => p.records), [...Array(20).fill(48), 40]);
+  assert.deepEqual(sorted.map((p) => p.file.bytes), [...Array(20).fill(48 * 21), 40 * 21]);
+});
+
 test('rolls by rollover interval and by inactivity on the processing-time timer', async () => {
   const { s, clock } = await sink();
   s.writeBatch([[1, 0]], 1);
