@@ -141,6 +141,24 @@ test('spec change: pods from the old spec are deleted, recreated from the new on
   assert.equal(next.create[0]?.metadata?.annotations?.['sluice.dev/restarts'], '0');
 });
 
+test('parallelism change: no runner of the new spec starts while any runner of the old one may still publish', () => {
+  // 3 → 2 runners: runner 2's partitions move to runners 0 and 1, which restore from the
+  // positions runner 2 publishes in its final checkpoint, so they must not start before it is gone.
+  const old = sampleJob({ parallelism: 3 });
+  const job = withStatus(sampleJob({ parallelism: 2 }), { phase: 'Running', lastAppliedSpecHash: specHash(old.spec) });
+  const running = [0, 1, 2].map((i) => withPhase(podFor(old, i), 'Running'));
+  const plan = planJob({ job, pods: running, now: NOW });
+  assert.deepEqual(plan.delete.map((d) => [d.name, d.cause]).sort(), [['uids-runner-0', 'spec-change'], ['uids-runner-1', 'spec-change'], ['uids-runner-2', 'scale-down']]);
+  assert.equal(plan.create.length, 0);
+  const gone = (p: V1Pod): V1Pod => ({ ...p, metadata: { ...p.metadata, deletionTimestamp: new Date(NOW) } });
+  // runners 0 and 1 are gone, runner 2 still takes its final checkpoint
+  const waiting = planJob({ job: withStatus(job, plan.status!), pods: [gone(running[2]!)], now: NOW });
+  assert.equal(waiting.create.length, 0, 'runner 2 of the old spec may still publish');
+  assert.deepEqual(waiting.status?.runners.map((r) => r.state), ['Pending', 'Pending']);
+  const next = planJob({ job: withStatus(job, waiting.status!), pods: [], now: NOW });
+  assert.deepEqual(next.create.map((p) => p.metadata?.name), ['uids-runner-0', 'uids-runner-1']);
+});
+
 test('scale down deletes pods of removed indexes and drops their status entries', () => {
   const job = withStatus(sampleJob({ parallelism: 1 }), { runners: [{ index: 0, state: 'Running' }, { index: 1, state: 'Running', records: 5 }] });
   const big = sampleJob({ parallelism: 2 });

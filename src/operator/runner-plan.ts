@@ -8,7 +8,8 @@
  *   2. pod built from another spec (spec-hash annotation) → delete; recreated from the new spec;
  *   3. pod Failed → after backoff(restarts) delete it and count a restart; when restarts reached
  *      maxRestarts → keep it (logs stay readable), the job is Stalled;
- *   4. no pod → create one (unless the job is Succeeded or Stalled for this very spec);
+ *   4. no pod → create one (unless the job is Succeeded or Stalled for this very spec, or a pod
+ *      of another spec still exists at any index: runners of two specs never overlap);
  * pods of indexes >= parallelism are deleted; `suspend` deletes every pod (SIGTERM = final
  * checkpoint). Suspending, or changing the spec, resets restart counts: that is how a human
  * clears a Stalled job.
@@ -107,6 +108,10 @@ export function planJob(input: PlanInput): Plan {
   const wasStalled = sameSpec && findCondition(prev.conditions, 'Stalled')?.status === 'True';
   const resetRestarts = suspended || !sameSpec;
 
+  // Splits move between runners when the spec (parallelism above all) changes: a new runner
+  // restores from the positions its predecessors published, so none starts while any runner of
+  // another spec — terminating, or at an index that no longer exists — may still publish.
+  const previousSpecRunning = pods.some((p) => podSpecHash(p) !== hash);
   const byIndex = new Map<number, V1Pod>();
   for (const p of pods) {
     const i = runnerIndex(p);
@@ -169,6 +174,8 @@ export function planJob(input: PlanInput): Plan {
       state = 'Suspended';
     } else if (wasSucceeded || wasStalled) {
       state = before?.state ?? (wasSucceeded ? 'Succeeded' : 'Failed');
+    } else if (previousSpecRunning) {
+      state = 'Pending'; // created once every runner of the previous spec is gone (its deletion requeues the job)
     } else {
       plan.create.push(buildRunnerPod({ job, index: i, parallelism, specHash: hash, restarts, defaultImage: input.defaultImage }));
       plan.events.push({ type: 'Normal', reason: 'RunnerStarted', message: `starting runner ${i} of ${parallelism} (pod ${podName})` });
