@@ -4,6 +4,8 @@
  *   epoch-<e>            claimed (create-if-absent) by each process that starts this runner
  *   chk-<epoch>-<id>     checkpoint records (create-if-absent), JSON, versioned
  *   committed            progress marker rewritten after each checkpoint's files are published
+ *   retired              written when the lineage's runner index vanished and another runner
+ *                        cleaned it up (see JobRunner: retireVanishedLineages)
  *
  * and, per job, `<dir>/checkpoints/<job>/job.json` holding the job's part-file UUID, created
  * once and read back by every runner so all of them name files alike.
@@ -34,9 +36,13 @@ export class CheckpointStore {
   readonly jobDir: string;
   readonly dir: string;
   readonly runner: number;
+  private readonly checkpointDir: string;
+  private readonly job: string;
 
   constructor(storage: Storage, checkpointDir: string, job: string, runner: number) {
     this.storage = storage;
+    this.checkpointDir = checkpointDir;
+    this.job = job;
     this.jobDir = storage.join(checkpointDir, 'checkpoints', job);
     this.dir = storage.join(this.jobDir, String(runner));
     this.runner = runner;
@@ -143,6 +149,38 @@ export class CheckpointStore {
     const data = await this.storage.read(file);
     if (data === null) throw new SluiceError(`checkpoint record ${file} named by ${dir}/committed is missing`, { retriable: true });
     return decodeRecord(data, file);
+  }
+
+  /** The same job's lineage of runner index `r`. */
+  lineage(r: number): CheckpointStore {
+    return new CheckpointStore(this.storage, this.checkpointDir, this.job, r);
+  }
+
+  /**
+   * Delete the records newer than the one the `committed` marker names (all, without a marker):
+   * their files were never published. Only for a lineage whose splits resumed elsewhere from
+   * its published position: recommitting those files later would duplicate their records.
+   */
+  async dropUnpublished(): Promise<number> {
+    const marker = await this.storage.read(this.storage.join(this.dir, 'committed'));
+    const m = marker === null ? null : (JSON.parse(Buffer.from(marker).toString('utf8')) as CommittedMarker);
+    let dropped = 0;
+    for (const r of await this.recordNames()) {
+      if (m !== null && (r.epoch < m.epoch || (r.epoch === m.epoch && r.id <= m.id))) continue;
+      await this.storage.delete(this.storage.join(this.dir, r.name));
+      dropped++;
+    }
+    return dropped;
+  }
+
+  /** The epoch claimed by the runner that retired this lineage, or null. */
+  async retiredEpoch(): Promise<number | null> {
+    const data = await this.storage.read(this.storage.join(this.dir, 'retired'));
+    return data === null ? null : (JSON.parse(Buffer.from(data).toString('utf8')) as { epoch: number }).epoch;
+  }
+
+  async markRetired(epoch: number, by: number): Promise<void> {
+    await this.storage.put(this.storage.join(this.dir, 'retired'), Buffer.from(JSON.stringify({ epoch, by, at: new Date().toISOString() })));
   }
 
   /** Drop records older than the newest `keep` and epoch claims below the current one. */

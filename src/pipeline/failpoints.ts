@@ -1,7 +1,8 @@
 /**
  * Failpoints for crash tests: `SLUICE_FAILPOINTS=mid-commit:3,after-record:1` makes the process
  * kill itself with SIGKILL — a real kill -9, no cleanup — the Nth time execution reaches that
- * point. Points: after-record (checkpoint record written, nothing published), mid-commit (some
+ * point. Points: after-record (checkpoint record written, nothing published), after-record-with-files
+ * (the same, counting only checkpoints that have files to publish), mid-commit (some
  * files of a checkpoint published, not all), before-marker (files published, progress marker
  * not yet written), mid-recovery (while re-committing a restored checkpoint).
  * Unset (always, outside tests) it costs one Map lookup per checkpoint.
@@ -12,7 +13,7 @@ for (const item of (process.env.SLUICE_FAILPOINTS ?? '').split(',')) {
   if (name) armed.set(name.trim(), Number(n ?? 1));
 }
 
-export type Failpoint = 'after-record' | 'mid-commit' | 'before-marker' | 'mid-recovery';
+export type Failpoint = 'after-record' | 'after-record-with-files' | 'mid-commit' | 'before-marker' | 'mid-recovery';
 
 export function failpoint(name: Failpoint): void {
   const left = armed.get(name);

@@ -166,6 +166,34 @@ export class JobRunner {
     return positions.length === 0 ? undefined : merge(positions);
   }
 
+  /**
+   * Lineages of runner indexes that no longer exist (the parallelism went down) are cleaned up
+   * by runner `r % parallelism`: it claims an epoch there (a leftover process of that index is
+   * fenced), drops the records that lineage never published, and aborts its hidden part files.
+   * Those records' splits resume elsewhere from the lineage's published position (mergedSource),
+   * so their files must never be committed — a later scale-up would otherwise recommit them and
+   * duplicate their records. Done once per lineage state (the `retired` marker names the epoch).
+   */
+  private async retireVanishedLineages(places: Array<[Storage, string]>): Promise<number> {
+    const n = this.c.parallelism;
+    let aborted = 0;
+    for (const r of await this.store.lineages()) {
+      if (r < n || r % n !== this.c.runner) continue;
+      const other = this.store.lineage(r);
+      if ((await other.retiredEpoch()) === (await other.highestEpoch())) continue; // nothing ran there since
+      const epoch = await other.claimEpoch();
+      await other.dropUnpublished();
+      for (const [storage, root] of places) {
+        for (const u of await storage.listUncommitted(root, `part-${this.jobUuid}-${r}-`)) {
+          await storage.abortPending(u);
+          aborted++;
+        }
+      }
+      await other.markRetired(epoch, this.c.runner);
+    }
+    return aborted;
+  }
+
   private async restore(): Promise<CheckpointRecord | null> {
     this.epoch = await this.store.claimEpoch();
     this.jobUuid = (await this.store.jobIdentity()).uuid;
@@ -196,6 +224,7 @@ export class JobRunner {
       await storage.abortPending(u);
       aborted++;
     }
+    aborted += await this.retireVanishedLineages(places);
     if (rec !== null) {
       // Everything in `rec` is published now: say so, so other runners may trust this record.
       await this.store.writeCommitted({ version: 1, epoch: rec.epoch, id: rec.id, at: new Date(this.clock()).toISOString(), watermark: rec.watermark, finished: rec.finished, counters: rec.counters });
@@ -366,6 +395,7 @@ export class JobRunner {
     };
     await this.store.write(record);
     failpoint('after-record');
+    if (all.length > 0) failpoint('after-record-with-files');
     await this.fenceCheck();
     for (let i = 0; i < all.length; i++) {
       await this.storageOf(all[i]!).commit(all[i]!.file);

@@ -10,8 +10,8 @@ import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { createTopic, produce, uniqueTopic, useBroker } from './helpers.ts';
-import { SluiceProcess } from '../helpers/sluice-process.ts';
-import { readLines, visibleFiles } from '../helpers/visible-files.ts';
+import { SluiceProcess, type SluiceEvent } from '../helpers/sluice-process.ts';
+import { allFiles, readLines, visibleFiles } from '../helpers/visible-files.ts';
 
 const broker = useBroker();
 const PER_PHASE = 20_000;
@@ -57,6 +57,73 @@ spec:
   await runUntil(job, 3, 2 * PER_PHASE);
   const seen = new Uint8Array(2 * PER_PHASE);
   for (const line of await readLines(await visibleFiles(path.join(dir, 'out')))) {
+    const s = Number(line);
+    assert.equal(seen[s], 0, `seq ${s} landed twice`);
+    seen[s] = 1;
+  }
+  assert.equal(seen.indexOf(0), -1, `seq ${seen.indexOf(0)} is missing`);
+});
+
+/** Run runners i/n until the visible output holds `lines` lines, then SIGTERM them; every exit is 0. */
+async function runUntilVisible(job: string, out: string, n: number, lines: number): Promise<void> {
+  const procs = Array.from({ length: n }, (_, i) => new SluiceProcess(['run', job, '--runner', `${i}/${n}`, '--json']));
+  const visible = async (): Promise<number> => (await readLines(await visibleFiles(out).catch(() => []))).length;
+  const deadline = Date.now() + 120_000;
+  const old = new Set<SluiceEvent>();
+  let count = 0;
+  while ((count = await visible()) < lines) {
+    if (Date.now() > deadline) assert.fail(`only ${count} of ${lines} lines visible; stderr: ${procs.map((p) => p.stderr).join('\n')}`);
+    // the next checkpoint of any runner may make more lines visible
+    for (const p of procs) for (const e of p.events) old.add(e);
+    await Promise.race(procs.map((p) => p.waitFor((e) => e.event === 'checkpoint' && !old.has(e))));
+  }
+  for (const p of procs) p.kill('SIGTERM');
+  for (const p of procs) assert.equal((await p.exited).code, 0, p.stderr);
+}
+
+test('3 → 2 → 3 runners after a crash between a checkpoint record and its publication: the dead lineage is retired, nothing lands twice', { timeout: 300_000 }, async () => {
+  // Runner 2 dies right after writing a checkpoint record (its files closed, not published).
+  // With 2 runners its partitions resume from its last *published* position, so that record's
+  // files must never be committed: runner 0 retires lineage 2. When runner 2 exists again, it
+  // must not restore that record (its files would duplicate what runners 0/1 re-read).
+  const topic = uniqueTopic('retire');
+  await createTopic(broker, topic, 6);
+  const msg = (seq: number): { partition: number; value: string } => ({ partition: seq % 6, value: JSON.stringify({ seq }) });
+  await produce(broker, topic, Array.from({ length: PER_PHASE }, (_, i) => msg(i)));
+  const dir = await mkdtemp(path.join(tmpdir(), 'sluice-retire-'));
+  const job = path.join(dir, 'job.yaml');
+  const out = path.join(dir, 'out');
+  await writeFile(job, `apiVersion: sluice.dev/v1alpha1
+kind: IngestJob
+metadata: {name: retire}
+spec:
+  source:
+    kafka: {bootstrapServers: ["${broker.bootstrap}"], topic: ${topic}, startupMode: earliest-offset}
+    format: {type: json}
+    schema: [{name: seq, type: BIGINT}]
+  sink: {path: out, format: {type: csv}}
+  checkpoint: {interval: 300ms}
+`);
+  // phase 1: runners 0 and 1 run normally; runner 2 reads slowly and dies at its 2nd record with files
+  const healthy = [0, 1].map((i) => new SluiceProcess(['run', job, '--runner', `${i}/3`, '--json']));
+  const doomed = new SluiceProcess(['run', job, '--runner', '2/3', '--json'], { SLUICE_FAILPOINTS: 'after-record-with-files:2', SLUICE_TEST_MAX_RATE: '2000' });
+  assert.equal((await doomed.exited).signal, 'SIGKILL', doomed.stderr);
+  assert.ok(doomed.stderr.includes('failpoint after-record-with-files'), doomed.stderr);
+  const lastRecord = [...doomed.events].reverse().find((e) => e.event === 'checkpoint');
+  for (const p of healthy) p.kill('SIGTERM');
+  for (const p of healthy) assert.equal((await p.exited).code, 0, p.stderr);
+  const hidden = async (): Promise<string[]> => (await allFiles(out)).filter((f) => path.basename(f).startsWith('.'));
+  assert.ok((await hidden()).length > 0, `runner 2 left closed, unpublished part files (last published checkpoint ${String(lastRecord?.id)})`);
+
+  // phase 2: two runners take all partitions; lineage 2's unpublished files are aborted
+  await runUntilVisible(job, out, 2, PER_PHASE);
+  assert.deepEqual(await hidden(), [], 'no hidden part file is left behind');
+
+  // phase 3: three runners again, with new records
+  await produce(broker, topic, Array.from({ length: PER_PHASE }, (_, i) => msg(PER_PHASE + i)));
+  await runUntilVisible(job, out, 3, 2 * PER_PHASE);
+  const seen = new Uint8Array(2 * PER_PHASE);
+  for (const line of await readLines(await visibleFiles(out))) {
     const s = Number(line);
     assert.equal(seen[s], 0, `seq ${s} landed twice`);
     seen[s] = 1;
