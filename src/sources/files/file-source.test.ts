@@ -63,3 +63,37 @@ test('lines split from chunks are the file lines, whatever their length and enco
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test('parallelism 2 → 3 → 1 mid-read: every line is read exactly once across the runners of all phases', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sluice-file-rescale-'));
+  try {
+    const want: string[] = [];
+    for (let f = 0; f < 7; f++) {
+      const lines = Array.from({ length: 150 + 97 * f }, (_, n) => `f${f}-${n}-${'x'.repeat((n * 37) % 900)}`);
+      want.push(...lines);
+      await writeFile(path.join(dir, `in-${f}.txt`), lines.join('\n') + '\n');
+    }
+    const storage = new LocalStorage();
+    const got: string[] = [];
+    /** One phase: runner i of n restores from its own position (if it had one) merged with the others', reads `limit[i]` lines. */
+    const phase = async (n: number, before: FilePosition[], limit: number[]): Promise<FilePosition[]> => {
+      const after: FilePosition[] = [];
+      for (let i = 0; i < n; i++) {
+        const reader = new FileSplitReader(storage, dir, { index: i, parallelism: n });
+        const positions = [...(i < before.length ? [before[i]!] : []), ...before.filter((_, j) => j !== i)];
+        await reader.open(positions.length === 0 ? undefined : reader.mergePositions(positions));
+        got.push(...(await readAll(reader, limit[i])));
+        after.push(reader.position());
+        await reader.close();
+      }
+      return after;
+    };
+    const p1 = await phase(2, [], [333, 120]);
+    const p2 = await phase(3, p1, [500, 0, 71]);
+    await phase(1, p2, [Infinity]);
+    assert.equal(got.length, want.length);
+    assert.deepEqual([...got].sort(), [...want].sort());
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

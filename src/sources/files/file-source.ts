@@ -2,17 +2,20 @@
  * Bounded file source: a file or a directory (every visible file below it, sorted by path), on
  * any Storage. Runner i of N reads the files whose sorted index j has j % N == i.
  *
- * Position: `{ file, offset, line }` of the next unread record; files sorting before `file` are
- * done. Reading resumes with a ranged read at `offset`, so a restore never re-reads a record.
+ * Position (file-position.ts): the files read to the end, the current file and the byte offset
+ * and line of its next unread record, and where to resume files other runners left half-read.
+ * Reading resumes with a ranged read at the offset, so a restore never re-reads a record, and a
+ * parallelism change (mergePositions) neither re-reads nor skips a file.
  */
 import type { Storage } from '../../storage/types.ts';
 import type { RawBatch, SourceMetrics, SplitAssignment, SplitReader } from '../types.ts';
 import { SluiceError } from '../../errors.ts';
+import { mergeFilePositions, resolvePosition, type FilePosition, type FilePositionV2, type ResumeAt } from './file-position.ts';
 
-export interface FilePosition {
+export type { FilePosition } from './file-position.ts';
+
+interface Cursor extends ResumeAt {
   file: string | null;
-  offset: number;
-  line: number;
 }
 
 const NL = 10;
@@ -50,7 +53,11 @@ export class FileSplitReader implements SplitReader {
   private readonly split: SplitAssignment;
   private files: string[] = [];
   private fileIdx = 0;
-  private pos: FilePosition = { file: null, offset: 0, line: 1 };
+  private pos: Cursor = { file: null, offset: 0, line: 1 };
+  /** Files read to the end, by this runner or (carried) by any other. */
+  private done = new Set<string>();
+  /** Half-read files: where to resume them (this runner's, when it reaches them; others', carried). */
+  private partial = new Map<string, ResumeAt>();
   private iter: AsyncIterator<Uint8Array> | null = null;
   private carry: Buffer = Buffer.alloc(0);
   private block: LineBlock | null = null;
@@ -67,20 +74,19 @@ export class FileSplitReader implements SplitReader {
   async open(restored: unknown): Promise<void> {
     const all = await listInputFiles(this.storage, this.root);
     this.files = all.filter((_, j) => j % this.split.parallelism === this.split.index);
-    for (const f of this.files) this.totalBytes += (await this.storage.stat(f))?.size ?? 0;
-    const r = restored as FilePosition | undefined;
-    if (r !== undefined && r.file !== null) {
-      this.fileIdx = this.files.findIndex((f) => f >= r.file!);
-      if (this.fileIdx < 0) this.fileIdx = this.files.length;
-      if (this.files[this.fileIdx] === r.file) this.pos = { ...r };
-      else this.pos = { file: this.files[this.fileIdx] ?? null, offset: 0, line: 1 };
-    } else if (r !== undefined && r.file === null) {
-      this.fileIdx = this.files.length; // restored after the end
-    } else {
-      this.pos = { file: this.files[0] ?? null, offset: 0, line: 1 };
+    ({ done: this.done, partial: this.partial } = resolvePosition(restored as FilePosition | undefined, this.files, all));
+    for (const f of this.files) {
+      const size = (await this.storage.stat(f))?.size ?? 0;
+      this.totalBytes += size;
+      if (this.done.has(f)) this.doneBytes += size;
+      else this.doneBytes += this.partial.get(f)?.offset ?? 0;
     }
-    for (let j = 0; j < this.fileIdx; j++) this.doneBytes += (await this.storage.stat(this.files[j]!))?.size ?? 0;
-    this.doneBytes += this.pos.offset;
+    this.fileIdx = -1;
+    this.advanceFile();
+  }
+
+  mergePositions(positions: unknown[]): FilePosition {
+    return mergeFilePositions(positions);
   }
 
   private async nextChunk(): Promise<boolean> {
@@ -126,12 +132,20 @@ export class FileSplitReader implements SplitReader {
     return true;
   }
 
+  /** The current file is read (if any): on to the next of this runner's files not done yet. */
   private advanceFile(): void {
-    this.fileIdx++;
+    if (this.pos.file !== null) {
+      this.done.add(this.pos.file);
+      this.partial.delete(this.pos.file);
+    }
+    do this.fileIdx++;
+    while (this.fileIdx < this.files.length && this.done.has(this.files[this.fileIdx]!));
     this.iter = null;
     this.eofOfFile = false;
     this.carry = Buffer.alloc(0);
-    this.pos = { file: this.files[this.fileIdx] ?? null, offset: 0, line: 1 };
+    const file = this.files[this.fileIdx] ?? null;
+    const at = file === null ? undefined : this.partial.get(file);
+    this.pos = { file, offset: at?.offset ?? 0, line: at?.line ?? 1 };
   }
 
   async poll(maxRecords: number): Promise<RawBatch | null> {
@@ -160,10 +174,12 @@ export class FileSplitReader implements SplitReader {
     }
   }
 
-  position(): FilePosition {
+  position(): FilePositionV2 {
     // A last line without newline was counted one byte long; clamp is harmless because the
     // next read starts at EOF either way.
-    return { ...this.pos };
+    const partial: Record<string, ResumeAt> = {};
+    for (const [f, at] of this.partial) if (f !== this.pos.file) partial[f] = at;
+    return { version: 2, done: [...this.done].sort(), partial, ...this.pos };
   }
 
   async notifyCheckpointComplete(): Promise<void> {}
