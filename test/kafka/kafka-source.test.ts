@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { logLevel } from 'kafkajs';
+import { CompressionTypes, logLevel } from 'kafkajs';
 import { DEAD_LETTER_HEADERS, KafkaDeadLetterWriter, KafkaSourceError, KafkaSplitReader, partitionOwner } from '../../src/sources/kafka/index.ts';
 import type { KafkaPosition } from '../../src/sources/kafka/index.ts';
 import { GroupOffsetCommitter } from '../../src/sources/kafka/group-offset-committer.ts';
@@ -183,6 +183,71 @@ test('bounded latest-offset ends at the offsets that were latest at start', asyn
   await createTopic(broker, empty, 2);
   await withReader(reader(source(broker, empty, { boundedMode: 'latest-offset' })), undefined, async (r) => {
     assert.equal(await r.poll(100, 1000), null);
+  });
+});
+
+test('values arrive as UTF-8 text with their offsets: short and long, ASCII or not, compressed; tombstones are skipped and counted', async () => {
+  const topic = uniqueTopic('values');
+  await createTopic(broker, topic, 4);
+  // All sent before the reader starts, so each partition comes as one fetched batch of several
+  // record batches. 0: short values (decoded a run at a time) with non-ASCII and longer ones
+  // among them; 1: gzip-compressed short values (each record batch its own buffer); 2: long
+  // values only; 3: tombstones between values.
+  const parts: Array<{ sends: Array<Array<string | null>>; compression?: CompressionTypes }> = [
+    { sends: [['a', 'ä', '{"uid": 42}', '', ...Array.from({ length: 100 }, (_, i) => `u${i}`), '日本語', 'y'.repeat(40), '€', 'x'.repeat(12)], ['ok', 'x'.repeat(13), 'ok2']] },
+    { sends: [Array.from({ length: 25 }, (_, i) => `g${i}`), ['ß', ...Array.from({ length: 24 }, (_, i) => `h${i}`)]], compression: CompressionTypes.GZIP },
+    { sends: [Array.from({ length: 20 }, (_, i) => `${i % 2 === 0 ? 'L' : 'é'}${'long value '.repeat(12)}${i}`)] },
+    { sends: [['before', null, 'ü-after'], [null]] },
+  ];
+  const producer = broker.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    for (const [partition, { sends, compression }] of parts.entries()) {
+      for (const values of sends) await producer.send({ topic, acks: -1, compression, messages: values.map((value) => ({ partition, value })) });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  const expected = parts.map(({ sends }, partition) => sends.flat().flatMap((v, offset) => (v === null ? [] : [`${v} @topic ${topic} partition ${partition} offset ${offset}`])));
+  const r = reader(source(broker, topic));
+  await withReader(r, undefined, async () => {
+    const got = await drain(r, expected.flat().length);
+    const byPartition: string[][] = [[], [], [], []];
+    got.values.forEach((v, i) => byPartition[Number(/partition (\d+) /u.exec(got.where[i] ?? '')?.[1])]?.push(`${v} @${got.where[i]}`));
+    assert.deepEqual(byPartition, expected);
+    assert.equal(r.tombstones, 2);
+    // the trailing tombstone is behind the position too (once its batch is in)
+    const end = { [topic]: Object.fromEntries(parts.map(({ sends }, p) => [String(p), sends.flat().length])) };
+    const deadline = Date.now() + 10_000;
+    while (JSON.stringify(r.position()) !== JSON.stringify(end)) {
+      assert.ok(Date.now() < deadline, `position ${JSON.stringify(r.position())}, expected ${JSON.stringify(end)}`);
+      assert.deepEqual(await pollFor(r, 50), []);
+    }
+  });
+});
+
+test('transaction markers leave gaps in the offsets: records keep their own offsets, bounded reads end past the markers', async () => {
+  const topic = uniqueTopic('txn');
+  await createTopic(broker, topic, 1);
+  const producer = broker.kafka.producer({ transactionalId: `${topic}-tx`, idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    for (const prefix of ['a', 'b']) {
+      const tx = await producer.transaction();
+      await tx.send({ topic, messages: [0, 1, 2].map((i) => ({ partition: 0, value: `${prefix}${i}` })) });
+      await tx.commit();
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  // a0 a1 a2 @0-2, commit marker @3, b0 b1 b2 @4-6, marker @7
+  const r = reader(source(broker, topic, { boundedMode: 'latest-offset' }));
+  await withReader(r, undefined, async () => {
+    const got = await drain(r, undefined);
+    assert.equal(got.ended, true);
+    assert.deepEqual(got.values, ['a0', 'a1', 'a2', 'b0', 'b1', 'b2']);
+    assert.deepEqual(got.where, [0, 1, 2, 4, 5, 6].map((o) => `topic ${topic} partition 0 offset ${o}`));
+    assert.deepEqual(r.position(), { [topic]: { '0': 8 } });
   });
 });
 

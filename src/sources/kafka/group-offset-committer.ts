@@ -29,7 +29,10 @@ export class GroupOffsetCommitter {
       return;
     }
     const cluster = this.cluster;
-    this.connected ??= cluster.connect();
+    // connect() reaches only the seed broker; without metadata the coordinator lookup below
+    // finds an empty broker pool and retries after kafkajs's backoff (~300 ms on every first
+    // commit). Loading the broker list right away makes the first commit a few round trips.
+    this.connected ??= cluster.connect().then(() => cluster.refreshMetadata());
     await this.connected;
     const coordinator = await cluster.findGroupCoordinator({ groupId });
     await coordinator.offsetCommit({ groupId, groupGenerationId: -1, memberId: '', topics: [{ topic, partitions }] });

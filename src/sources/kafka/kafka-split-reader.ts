@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, logLevel } from 'kafkajs';
-import type { Admin, Consumer, EachBatchPayload, KafkaConfig, LogEntry } from 'kafkajs';
+import type { Admin, Consumer, EachBatchPayload, KafkaConfig, KafkaMessage, LogEntry } from 'kafkajs';
 import type { KafkaSource } from '../../api/types.ts';
 import { parseDuration } from '../../api/duration.ts';
 import type { RawBatch, SourceMetrics, SplitAssignment, SplitReader } from '../types.ts';
@@ -22,7 +22,7 @@ export interface KafkaSplitReaderOptions {
   /** Names this runner in broker logs and in its private group id. @default 'sluice' */
   clientId?: string;
   /**
-   * Fetching pauses once this many records wait in the buffer, and resumes below half.
+   * Fetching stops once this many records wait in the buffer, and goes on below half.
    * The buffer can overshoot by one fetch response (`maxBytes`). @default 100_000
    */
   maxBufferedRecords?: number;
@@ -35,8 +35,8 @@ export interface KafkaSplitReaderOptions {
    * slice, offset and timestamp strings...) before handing it over, so a big response is tens of
    * MB of short-lived garbage that outgrows the young generation (16 MB semi-spaces, see
    * bin/sluice.mjs) and inflates the old one. Measured with `npm run bench` (kafka section):
-   * 8 MiB / 1 MiB per partition peaked at 450-590 MB RSS; 512 KiB / 32 KiB at 155-180 MB, at
-   * the same records/s on loopback.
+   * 8 MiB / 1 MiB per partition peaked at 450-590 MB RSS; 512 KiB / 32 KiB at 130-180 MB, at
+   * the same records/s on loopback (128 KiB per partition: ~300 MB, and no faster).
    */
   maxBytes?: number;
   /** Upper bound per partition in one fetch response (the broker still returns at least one record batch). @default 32 KiB */
@@ -68,7 +68,9 @@ interface PartitionState {
 interface Chunk {
   state: PartitionState;
   values: string[];
-  offsets: number[];
+  /** Offset of each value, or null when they are consecutive from `first` (the usual case). */
+  offsets: number[] | null;
+  first: number;
   /** Index of the next record to hand out. */
   head: number;
   /** Offset after the chunk (past trailing control records and skipped tombstones). */
@@ -78,24 +80,104 @@ interface Chunk {
 
 /** How long `open` waits for the private group's first assignment. */
 const JOIN_DEADLINE_MS = 60_000;
+/** While fetching is held for backpressure: how often to heartbeat the private group and look for a stop. */
+const HOLD_CHECK_MS = 1000;
 
 const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
-/** A RawBatch that keeps where each value came from, for `describe(i)` and dead-letter headers. */
+function hasNull(messages: KafkaMessage[]): boolean {
+  for (let i = 0; i < messages.length; i++) if ((messages[i] as KafkaMessage).value === null) return true;
+  return false;
+}
+
+/**
+ * Values up to this many bytes take the batch path of `decodeValues`. V8 copies substrings
+ * this short (it slices only from 13 characters on), so no value keeps its batch's text alive.
+ */
+const SHORT_VALUE_BYTES = 12;
+/** The batch path decodes the fetch buffer from the first value to the last only when that span averages at most this many bytes per record. */
+const SHORT_SPAN_BYTES_PER_RECORD = 64;
+
+/**
+ * The values of messages[lo..hi) (none null) as UTF-8 text.
+ *
+ * Per value, Buffer#toString is a call into C++ that costs ~70 ns however short the value; for
+ * small records (the seed's `{"uid": 42}`) that was most of the reader's own time. kafkajs hands
+ * out values as slices of the fetch response, so when the records are small the span from the
+ * first value to the last is decoded once as latin1 (byte i → char i) and each short ASCII value
+ * is cut out of it. A value that is longer, has a byte ≥ 0x80 (latin1 would be wrong) or lies
+ * elsewhere (a compressed batch) is decoded on its own, as is everything when records are large.
+ */
+function decodeValues(messages: KafkaMessage[], lo: number, hi: number): string[] {
+  const out = new Array<string>(hi - lo);
+  const head = hi - lo < 2 ? undefined : ((messages[lo] as KafkaMessage).value as Buffer);
+  const tail = hi - lo < 2 ? undefined : ((messages[hi - 1] as KafkaMessage).value as Buffer);
+  const base = head?.byteOffset ?? 0;
+  const span = tail === undefined ? 0 : tail.byteOffset + tail.length - base;
+  if (head === undefined || tail === undefined || tail.buffer !== head.buffer || span <= 0 || span > (hi - lo) * SHORT_SPAN_BYTES_PER_RECORD) {
+    for (let i = lo; i < hi; i++) out[i - lo] = ((messages[i] as KafkaMessage).value as Buffer).toString('utf8');
+    return out;
+  }
+  const buffer = head.buffer;
+  const bytes = new Uint8Array(buffer, base, span);
+  const text = Buffer.from(buffer, base, span).toString('latin1');
+  for (let i = lo; i < hi; i++) {
+    const v = (messages[i] as KafkaMessage).value as Buffer;
+    const a = v.byteOffset - base;
+    const b = a + v.length;
+    let ascii = v.length <= SHORT_VALUE_BYTES && a >= 0 && b <= span && v.buffer === buffer;
+    for (let j = a; ascii && j < b; j++) if ((bytes[j] as number) > 0x7f) ascii = false;
+    out[i - lo] = ascii ? text.substring(a, b) : v.toString('utf8');
+  }
+  return out;
+}
+
+/** Values `start..` of a batch came from one chunk, from its record `from` on. */
+interface Segment {
+  start: number;
+  state: PartitionState;
+  offsets: number[] | null;
+  first: number;
+  from: number;
+}
+
+/**
+ * A RawBatch that keeps where each value came from, for `describe(i)` and dead-letter headers:
+ * one entry per run of records from the same fetched chunk, not per record (origins are looked
+ * up only for bad records).
+ */
 export class KafkaRawBatch implements RawBatch {
   readonly values: string[] = [];
-  readonly topics: string[] = [];
-  readonly partitions: number[] = [];
-  readonly offsets: number[] = [];
+  private readonly segments: Segment[] = [];
+
+  /** @internal values[length..] are to be `chunk`'s records from index `from` on. */
+  addSegment(chunk: Chunk, from: number): void {
+    this.segments.push({ start: this.values.length, state: chunk.state, offsets: chunk.offsets, first: chunk.first, from });
+  }
 
   describe(i: number): string {
-    return `topic ${this.topics[i]} partition ${this.partitions[i]} offset ${this.offsets[i]}`;
+    const o = this.origin(i);
+    return `topic ${o.topic} partition ${o.partition} offset ${o.offset}`;
   }
 
   /** Structured origin of record `i` (what `describe` says). */
   origin(i: number): { topic: string; partition: number; offset: number } {
-    return { topic: this.topics[i] ?? '', partition: this.partitions[i] ?? -1, offset: this.offsets[i] ?? -1 };
+    if (!(i >= 0 && i < this.values.length)) return { topic: '', partition: -1, offset: -1 };
+    let lo = 0;
+    let hi = this.segments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((this.segments[mid] as Segment).start <= i) lo = mid;
+      else hi = mid - 1;
+    }
+    const seg = this.segments[lo] as Segment;
+    return { topic: seg.state.topic, partition: seg.state.partition, offset: offsetAt(seg, seg.from + i - seg.start) };
   }
+}
+
+/** Offset of record `i` of a chunk. */
+function offsetAt(c: { offsets: number[] | null; first: number }, i: number): number {
+  return c.offsets === null ? c.first + i : (c.offsets[i] as number);
 }
 
 /**
@@ -110,8 +192,9 @@ export class KafkaRawBatch implements RawBatch {
  *    this runner exactly its owned partitions; after every (re)join seek each partition to where
  *    fetching must continue. Records below that offset (a redelivery after a rejoin) are dropped,
  *    so a record enters the buffer at most once, and nothing is skipped.
- * 3. Fetched batches go into a bounded buffer; past the bound the consumer is paused until
- *    `poll` drains it to half (backpressure without unbounded memory).
+ * 3. Fetched batches go into a bounded buffer, a whole batch at a time (offsets are not parsed
+ *    per record when they are consecutive); past the bound fetching is held until `poll`
+ *    drains it to half (backpressure without unbounded memory).
  * 4. Partition discovery: kafkajs refreshes metadata every `partitionDiscoveryInterval` and
  *    rejoins when a topic grew; the assigner then hands over new owned partitions, which start
  *    at earliest (no seek: the private group has no committed offsets).
@@ -141,7 +224,9 @@ export class KafkaSplitReader implements SplitReader {
   private chunkHead = 0;
   private bufferedRecords = 0;
   private bufferedChars = 0;
+  /** Fetching is held (backpressure): an eachBatch call waits until poll drains the buffer to half. */
   private paused = false;
+  private resumeFetching: (() => void) | undefined;
   private fatal: Error | undefined;
   private wake: (() => void) | undefined;
   private joined: (() => void) | undefined;
@@ -272,13 +357,14 @@ export class KafkaSplitReader implements SplitReader {
       const st = this.states.get(key(topic, partition));
       if (st === undefined) return;
       st.highWatermark = Number(highWatermark);
-      if (batchSize === 0) this.push(st, [], [], Math.min(Number(lastOffset) + 1, st.stop ?? Number.MAX_SAFE_INTEGER));
+      if (batchSize === 0) this.push(st, [], null, 0, Math.min(Number(lastOffset) + 1, st.stop ?? Number.MAX_SAFE_INTEGER));
     });
     consumer.on(consumer.events.CRASH, (event) => {
       if (!event.payload.restart) {
         this.fatal = new KafkaSourceError(`Kafka consumer for ${this.topics.join(', ')} stopped: ${event.payload.error.message}`, {}, { cause: event.payload.error });
         this.wake?.();
         this.joined?.();
+        this.resumeFetching?.();
       } else {
         this.warn(`Kafka consumer restarts after: ${event.payload.error.message}`);
       }
@@ -292,7 +378,7 @@ export class KafkaSplitReader implements SplitReader {
       autoCommit: false,
       eachBatchAutoResolve: true,
       partitionsConsumedConcurrently: 1,
-      eachBatch: async (payload) => this.onBatch(payload),
+      eachBatch: (payload) => this.onBatch(payload),
     });
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<'timeout'>((resolve) => {
@@ -339,47 +425,83 @@ export class KafkaSplitReader implements SplitReader {
       }
     }
     // A restarted kafkajs consumer forgets pauses.
-    if (this.paused) consumer.pause(this.topics.map((topic) => ({ topic })));
     this.pauseFinishedPartitions();
     this.joined?.();
     this.joined = undefined;
   }
 
-  private async onBatch({ batch }: EachBatchPayload): Promise<void> {
+  private async onBatch({ batch, heartbeat, isRunning }: EachBatchPayload): Promise<void> {
     const st = this.states.get(key(batch.topic, batch.partition));
     if (st === undefined) return;
     st.highWatermark = Number(batch.highWatermark);
-    const values: string[] = [];
-    const offsets: number[] = [];
     const from = st.fetched ?? -1;
     const stop = st.stop ?? Number.MAX_SAFE_INTEGER;
-    for (const m of batch.messages) {
-      const offset = Number(m.offset);
-      if (offset < from) continue; // redelivered after a rejoin: already buffered
-      if (offset >= stop) break;
-      if (m.value === null) {
-        this.tombstones++;
-        continue;
+    const messages = batch.messages;
+    const n = messages.length;
+    const first = n === 0 ? 0 : Number((messages[0] as KafkaMessage).offset);
+    let values: string[];
+    let offsets: number[] | null = null;
+    let start = first;
+    if (n > 0 && Number((messages[n - 1] as KafkaMessage).offset) - first === n - 1 && !hasNull(messages)) {
+      // Consecutive offsets (no compaction gaps, control records or aborted transactions
+      // between them) and no tombstones: record i is at first + i, so no offset is parsed
+      // per record.
+      const lo = Math.min(n, Math.max(0, from - first));
+      const hi = Math.max(lo, Math.min(n, stop - first));
+      values = decodeValues(messages, lo, hi);
+      start = first + lo;
+    } else {
+      values = [];
+      offsets = [];
+      for (const m of messages) {
+        const offset = Number(m.offset);
+        if (offset < from) continue; // redelivered after a rejoin: already buffered
+        if (offset >= stop) break;
+        if (m.value === null) {
+          this.tombstones++;
+          continue;
+        }
+        values.push(m.value.toString('utf8'));
+        offsets.push(offset);
       }
-      values.push(m.value.toString('utf8'));
-      offsets.push(offset);
     }
     const end = Math.min(Number(batch.lastOffset()) + 1, stop);
-    this.push(st, values, offsets, end);
+    this.push(st, values, offsets, start, end);
+    if (this.paused) await this.holdFetching(heartbeat, isRunning);
   }
 
-  private push(st: PartitionState, values: string[], offsets: number[], end: number): void {
+  /**
+   * Backpressure: keep kafkajs's fetch loop inside eachBatch until poll has drained the buffer
+   * to half. (kafkajs's pause() would do too, but a consumer whose partitions are all paused
+   * sleeps `maxWaitTimeInMs` per round before it looks again, so every resume would cost up to
+   * half a second of idle pipeline.) The private group still gets its heartbeats meanwhile; a
+   * rebalance they report is thrown to kafkajs, which rejoins, and onGroupJoin seeks to
+   * `fetched` as always.
+   */
+  private async holdFetching(heartbeat: () => Promise<void>, isRunning: () => boolean): Promise<void> {
+    while (this.paused && !this.closed && this.fatal === undefined && isRunning()) {
+      await new Promise<void>((resolve) => {
+        const done = (): void => {
+          clearTimeout(timer);
+          if (this.resumeFetching === done) this.resumeFetching = undefined;
+          resolve();
+        };
+        const timer = setTimeout(done, HOLD_CHECK_MS);
+        this.resumeFetching = done;
+      });
+      if (this.paused && !this.closed && isRunning()) await heartbeat();
+    }
+  }
+
+  private push(st: PartitionState, values: string[], offsets: number[] | null, first: number, end: number): void {
     if (st.fetched !== undefined && end <= st.fetched) return;
     let chars = 0;
-    for (const v of values) chars += v.length;
-    this.chunks.push({ state: st, values, offsets, head: 0, end, chars });
+    for (let i = 0; i < values.length; i++) chars += (values[i] as string).length;
+    this.chunks.push({ state: st, values, offsets, first, head: 0, end, chars });
     st.fetched = end;
     this.bufferedRecords += values.length;
     this.bufferedChars += chars;
-    if (!this.paused && (this.bufferedRecords >= this.maxRecords || this.bufferedChars >= this.maxChars)) {
-      this.paused = true;
-      this.consumer?.pause(this.topics.map((topic) => ({ topic })));
-    }
+    if (!this.paused && (this.bufferedRecords >= this.maxRecords || this.bufferedChars >= this.maxChars)) this.paused = true;
     if (st.stop !== undefined && end >= st.stop) this.pauseFinishedPartitions();
     this.wake?.();
   }
@@ -415,19 +537,17 @@ export class KafkaSplitReader implements SplitReader {
     if (this.chunkHead >= this.chunks.length && maxWaitMs > 0) await this.waitForData(maxWaitMs);
     if (this.fatal !== undefined) throw this.fatal;
     const batch = new KafkaRawBatch();
+    const values = batch.values;
     const now = this.now();
-    while (batch.values.length < maxRecords && this.chunkHead < this.chunks.length) {
+    while (values.length < maxRecords && this.chunkHead < this.chunks.length) {
       const c = this.chunks[this.chunkHead] as Chunk;
-      const take = Math.min(maxRecords - batch.values.length, c.values.length - c.head);
-      for (let i = c.head; i < c.head + take; i++) {
-        batch.values.push(c.values[i] as string);
-        batch.topics.push(c.state.topic);
-        batch.partitions.push(c.state.partition);
-        batch.offsets.push(c.offsets[i] as number);
-      }
+      const take = Math.min(maxRecords - values.length, c.values.length - c.head);
       if (take > 0) {
+        batch.addSegment(c, c.head);
+        const cv = c.values;
+        for (let i = c.head, e = c.head + take; i < e; i++) values.push(cv[i] as string);
         c.head += take;
-        c.state.next = (c.offsets[c.head - 1] as number) + 1;
+        c.state.next = offsetAt(c, c.head - 1) + 1;
         c.state.rate.record(take, now);
         this.bufferedRecords -= take;
       }
@@ -444,8 +564,7 @@ export class KafkaSplitReader implements SplitReader {
     }
     if (this.paused && this.bufferedRecords < this.maxRecords / 2 && this.bufferedChars < this.maxChars / 2) {
       this.paused = false;
-      this.consumer?.resume(this.topics.map((topic) => ({ topic })));
-      this.pauseFinishedPartitions();
+      this.resumeFetching?.();
     }
     if (batch.values.length === 0 && this.bounded && this.chunkHead >= this.chunks.length && this.allReachedStop()) return null;
     return batch;
@@ -522,6 +641,7 @@ export class KafkaSplitReader implements SplitReader {
     if (this.closed) return;
     this.closed = true;
     this.wake?.();
+    this.resumeFetching?.(); // a held eachBatch must return, or disconnect waits for it
     await this.consumer?.disconnect().catch(() => undefined);
     await this.committer?.close().catch(() => undefined);
     await this.admin?.disconnect().catch(() => undefined);
