@@ -121,7 +121,9 @@ test('helm install runs a 2-replica leader-elected operator; the CRD rejects bad
   }, 60_000);
   const leaderPod = names.find((n) => holder.startsWith(`${n}_`))!;
   // $(POD_NAMESPACE) was expanded by the kubelet: the Lease is in the release namespace.
-  assert.match(podLog(leaderPod), new RegExp(`became leader of ${releaseNs}/sluice-operator`));
+  // (The operator logs right after its Lease write: the line may trail the Lease by a moment.)
+  const leaderLine = new RegExp(`became leader of ${releaseNs}/sluice-operator`);
+  await poll('the leader to log its election', async () => (leaderLine.test(podLog(leaderPod)) ? true : undefined), 10_000);
   // The holder sets its gauge right after its Lease write: wait for it, then the other must be 0.
   const want = names.map((n) => (n === leaderPod ? 1 : 0));
   let gauges: Array<number | undefined> = [];

@@ -33,16 +33,18 @@ async function runUntil(job: string, n: number, total: number): Promise<void> {
   assert.equal(committed(), total, 'no runner committed more than the topic held');
 }
 
-test('parallelism 2 → 3 on a 6-partition topic: moved partitions resume where they were published', { timeout: 300_000 }, async () => {
-  const topic = uniqueTopic('rescale');
+/** A fresh 6-partition topic holding PER_PHASE `{"seq"}` records, and a job reading it into `out/`. */
+async function rescaleJob(name: string): Promise<{ job: string; out: string; produceMore: (from: number) => Promise<void> }> {
+  const topic = uniqueTopic(name);
   await createTopic(broker, topic, 6);
   const msg = (seq: number): { partition: number; value: string } => ({ partition: seq % 6, value: JSON.stringify({ seq }) });
-  await produce(broker, topic, Array.from({ length: PER_PHASE }, (_, i) => msg(i)));
-  const dir = await mkdtemp(path.join(tmpdir(), 'sluice-rescale-'));
+  const produceMore = async (from: number): Promise<void> => produce(broker, topic, Array.from({ length: PER_PHASE }, (_, i) => msg(from + i)));
+  await produceMore(0);
+  const dir = await mkdtemp(path.join(tmpdir(), `sluice-${name}-`));
   const job = path.join(dir, 'job.yaml');
   await writeFile(job, `apiVersion: sluice.dev/v1alpha1
 kind: IngestJob
-metadata: {name: rescale}
+metadata: {name: ${name}}
 spec:
   source:
     kafka: {bootstrapServers: ["${broker.bootstrap}"], topic: ${topic}, startupMode: earliest-offset}
@@ -51,17 +53,27 @@ spec:
   sink: {path: out, format: {type: csv}}
   checkpoint: {interval: 300ms}
 `);
-  await runUntil(job, 2, PER_PHASE);
-  await produce(broker, topic, Array.from({ length: PER_PHASE }, (_, i) => msg(PER_PHASE + i)));
-  // counters are per lineage and cumulative: lineages 0 and 1 carry the first phase's records
-  await runUntil(job, 3, 2 * PER_PHASE);
-  const seen = new Uint8Array(2 * PER_PHASE);
-  for (const line of await readLines(await visibleFiles(path.join(dir, 'out')))) {
+  return { job, out: path.join(dir, 'out'), produceMore };
+}
+
+/** Every seq below `total` is visible exactly once. */
+async function assertExactlyOnce(out: string, total: number): Promise<void> {
+  const seen = new Uint8Array(total);
+  for (const line of await readLines(await visibleFiles(out))) {
     const s = Number(line);
     assert.equal(seen[s], 0, `seq ${s} landed twice`);
     seen[s] = 1;
   }
   assert.equal(seen.indexOf(0), -1, `seq ${seen.indexOf(0)} is missing`);
+}
+
+test('parallelism 2 → 3 on a 6-partition topic: moved partitions resume where they were published', { timeout: 300_000 }, async () => {
+  const { job, out, produceMore } = await rescaleJob('rescale');
+  await runUntil(job, 2, PER_PHASE);
+  await produceMore(PER_PHASE);
+  // counters are per lineage and cumulative: lineages 0 and 1 carry the first phase's records
+  await runUntil(job, 3, 2 * PER_PHASE);
+  await assertExactlyOnce(out, 2 * PER_PHASE);
 });
 
 /** Run runners i/n until the visible output holds `lines` lines, then SIGTERM them; every exit is 0. */
@@ -86,24 +98,7 @@ test('3 → 2 → 3 runners after a crash between a checkpoint record and its pu
   // With 2 runners its partitions resume from its last *published* position, so that record's
   // files must never be committed: runner 0 retires lineage 2. When runner 2 exists again, it
   // must not restore that record (its files would duplicate what runners 0/1 re-read).
-  const topic = uniqueTopic('retire');
-  await createTopic(broker, topic, 6);
-  const msg = (seq: number): { partition: number; value: string } => ({ partition: seq % 6, value: JSON.stringify({ seq }) });
-  await produce(broker, topic, Array.from({ length: PER_PHASE }, (_, i) => msg(i)));
-  const dir = await mkdtemp(path.join(tmpdir(), 'sluice-retire-'));
-  const job = path.join(dir, 'job.yaml');
-  const out = path.join(dir, 'out');
-  await writeFile(job, `apiVersion: sluice.dev/v1alpha1
-kind: IngestJob
-metadata: {name: retire}
-spec:
-  source:
-    kafka: {bootstrapServers: ["${broker.bootstrap}"], topic: ${topic}, startupMode: earliest-offset}
-    format: {type: json}
-    schema: [{name: seq, type: BIGINT}]
-  sink: {path: out, format: {type: csv}}
-  checkpoint: {interval: 300ms}
-`);
+  const { job, out, produceMore } = await rescaleJob('retire');
   // phase 1: runners 0 and 1 run normally; runner 2 reads slowly and dies at its 2nd record with files
   const healthy = [0, 1].map((i) => new SluiceProcess(['run', job, '--runner', `${i}/3`, '--json']));
   const doomed = new SluiceProcess(['run', job, '--runner', '2/3', '--json'], { SLUICE_FAILPOINTS: 'after-record-with-files:2', SLUICE_TEST_MAX_RATE: '2000' });
@@ -120,13 +115,7 @@ spec:
   assert.deepEqual(await hidden(), [], 'no hidden part file is left behind');
 
   // phase 3: three runners again, with new records
-  await produce(broker, topic, Array.from({ length: PER_PHASE }, (_, i) => msg(PER_PHASE + i)));
+  await produceMore(PER_PHASE);
   await runUntilVisible(job, out, 3, 2 * PER_PHASE);
-  const seen = new Uint8Array(2 * PER_PHASE);
-  for (const line of await readLines(await visibleFiles(out))) {
-    const s = Number(line);
-    assert.equal(seen[s], 0, `seq ${s} landed twice`);
-    seen[s] = 1;
-  }
-  assert.equal(seen.indexOf(0), -1, `seq ${seen.indexOf(0)} is missing`);
+  await assertExactlyOnce(out, 2 * PER_PHASE);
 });
