@@ -11,7 +11,7 @@
  * Loop: poll a batch → decode → transform → bucket/encode → flush; timers roll files; every
  * checkpoint interval (aligned to wall-clock, so runners' ids line up) a checkpoint:
  *   close all part files → write chk record (create-if-absent) → list epochs (fenced? exit)
- *   → publish files → commit partitions → tell the source → prune.
+ *   → publish files (COMMIT_CONCURRENCY at once) → commit partitions → tell the source → prune.
  * End of input is a last checkpoint marked finished.
  */
 import type { Row } from '../api/types.ts';
@@ -33,6 +33,7 @@ import { BadRecordHandler } from './bad-records.ts';
 import type { DeadLetterTopic } from './bad-records.ts';
 import { parseTimestampMs } from './event-time.ts';
 import { createTestThrottle, failpoint } from './failpoints.ts';
+import { forEachBounded } from '../bounded.ts';
 
 export interface CheckpointEvent {
   id: number;
@@ -72,6 +73,8 @@ export interface RunResult {
 }
 
 const BATCH = 8192;
+/** Files of one checkpoint published (or re-published at restore) at once. */
+const COMMIT_CONCURRENCY = 8;
 const POLL_WAIT_MS = 200;
 
 export class JobRunner {
@@ -200,12 +203,11 @@ export class JobRunner {
     const rec = await this.store.latest();
     let recommitted = 0;
     if (rec !== null) {
-      for (const p of rec.pending) {
-        await this.storageOf(p).commitAfterRecovery(p.file);
-        recommitted++;
-        if (recommitted === 1) failpoint('mid-recovery');
-      }
-      if (recommitted === 0) failpoint('mid-recovery');
+      const [first, ...rest] = rec.pending;
+      if (first !== undefined) await this.storageOf(first).commitAfterRecovery(first.file);
+      failpoint('mid-recovery');
+      await forEachBounded(rest, COMMIT_CONCURRENCY, (p) => this.storageOf(p).commitAfterRecovery(p.file));
+      recommitted = rec.pending.length;
       this.counters = { ...rec.counters };
       this.lastId = rec.id;
       this.lastCheckpointId = rec.id;
@@ -397,9 +399,11 @@ export class JobRunner {
     failpoint('after-record');
     if (all.length > 0) failpoint('after-record-with-files');
     await this.fenceCheck();
-    for (let i = 0; i < all.length; i++) {
-      await this.storageOf(all[i]!).commit(all[i]!.file);
-      if (i === 0 && all.length > 1) failpoint('mid-commit');
+    if (all.length > 0) {
+      // the first file alone (so the failpoint sees some files published, not all), then the rest in parallel
+      await this.storageOf(all[0]!).commit(all[0]!.file);
+      if (all.length > 1) failpoint('mid-commit');
+      await forEachBounded(all.slice(1), COMMIT_CONCURRENCY, (p) => this.storageOf(p).commit(p.file));
     }
     failpoint('before-marker');
     this.counters = counters;
