@@ -9,9 +9,11 @@
  *      epochs, so a newer owner's files are never touched);
  *   4. open the source at the record's position (or fresh, by startup mode).
  * Loop: poll a batch → decode → transform → bucket/encode → flush; timers roll files; every
- * checkpoint interval (aligned to wall-clock, so runners' ids line up) a checkpoint:
- *   close all part files → write chk record (create-if-absent) → list epochs (fenced? exit)
- *   → publish files (COMMIT_CONCURRENCY at once) → commit partitions → tell the source → prune.
+ * checkpoint interval (aligned to wall-clock, so runners' ids line up) a checkpoint: a barrier
+ * (source position taken, every part file rolled), then, while the pipeline goes on into new
+ * part files: close the rolled files → write chk record (create-if-absent) → list epochs
+ * (fenced? exit) → publish files (COMMIT_CONCURRENCY at once) → commit partitions → tell the
+ * source → prune. One checkpoint at a time: the next barrier waits for the previous one.
  * End of input is a last checkpoint marked finished.
  */
 import type { Row } from '../api/types.ts';
@@ -21,7 +23,7 @@ import { createDecoder, createEncoder } from '../formats/index.ts';
 import type { CompiledQuery } from '../sql/index.ts';
 import { compileQuery, TransformError } from '../sql/index.ts';
 import { FileSink } from '../sink/file-sink.ts';
-import type { PendingPart } from '../sink/file-sink.ts';
+import type { PendingPart, SinkSnapshot } from '../sink/file-sink.ts';
 import { PartitionCommitter } from '../sink/partition-committer.ts';
 import type { RawBatch, SplitReader } from '../sources/types.ts';
 import type { PendingFile, Storage } from '../storage/types.ts';
@@ -265,13 +267,14 @@ export class JobRunner {
     const throttle = createTestThrottle(this.clock);
     try {
       for (;;) {
+        this.throwIfCheckpointFailed();
         if (this.stopRequested) {
-          await this.checkpoint(false);
+          await this.checkpoint(false, true);
           return { finished: false, counters: this.counters, lastCheckpointId: this.lastCheckpointId, epoch: this.epoch };
         }
         const batch = await reader.poll(BATCH, Math.max(1, Math.min(POLL_WAIT_MS, nextCheckpointAt - this.clock())));
         if (batch === null) {
-          await this.checkpoint(true);
+          await this.checkpoint(true, true);
           await this.commitPartitionsAtEnd();
           return { finished: true, counters: this.counters, lastCheckpointId: this.lastCheckpointId, epoch: this.epoch };
         }
@@ -284,15 +287,18 @@ export class JobRunner {
           nextCheckAt = now + check;
         }
         if (now >= nextCheckpointAt) {
-          await this.checkpoint(false);
+          await this.checkpoint(false, false);
           now = this.clock();
           nextCheckpointAt = (Math.floor(now / interval) + 1) * interval;
         }
       }
     } catch (e) {
-      // A fenced runner must not touch its pending files: the successor may have restored the
-      // very record this runner just wrote and be publishing those files right now.
-      if (!(e instanceof FencedError)) await this.sink.abort();
+      // A checkpoint in flight finishes first: its record may reference files the abort would
+      // remove. A fenced runner must not touch its pending files: the successor may have
+      // restored the very record this runner just wrote and be publishing those files right now.
+      await this.inFlight;
+      const fenced = e instanceof FencedError || this.inFlightFailure?.error instanceof FencedError;
+      if (!fenced) await this.sink.abort();
       throw e;
     }
   }
@@ -364,12 +370,52 @@ export class JobRunner {
     return this.lastId;
   }
 
-  private async checkpoint(finished: boolean): Promise<void> {
+  /** A checkpoint whose files are still closing or being published, while the pipeline goes on. */
+  private inFlight: Promise<void> | null = null;
+  private inFlightFailure: { error: unknown } | undefined;
+
+  /** Rethrow the failure of a background checkpoint (a fenced runner, a failed upload...). */
+  private throwIfCheckpointFailed(): void {
+    if (this.inFlightFailure !== undefined) throw this.inFlightFailure.error;
+  }
+
+  /** Wait for the checkpoint in flight, if any, and rethrow its failure. */
+  private async settleCheckpoint(): Promise<void> {
+    await this.inFlight;
+    this.inFlight = null;
+    this.throwIfCheckpointFailed();
+  }
+
+  /**
+   * A checkpoint in two phases, like Flink's: the barrier (synchronous for the pipeline) takes
+   * the source position and rolls every part file; the rest — closing those files (an upload
+   * on HDFS/OSS), writing the record, publishing — runs while the pipeline goes on writing new
+   * part files for the next checkpoint. At most one is in flight: the next barrier waits for it.
+   * `wait` (the final checkpoint, a stop) returns only when it is complete.
+   */
+  private async checkpoint(finished: boolean, wait: boolean): Promise<void> {
+    await this.settleCheckpoint();
     const started = this.clock();
     const id = this.nextId();
-    const { pending, activity } = await this.sink.snapshotState();
+    const sinkSnapshot = this.sink.beginSnapshot();
     const dead = await this.badRecords.snapshot();
-    const all: PendingPart[] = [...pending, ...dead];
+    const barrier = {
+      id, started, finished, dead,
+      source: this.d.reader.position(),
+      partCounter: Math.max(this.sink.nextCounter, this.badRecords.nextCounter),
+      skipped: this.badRecords.takeSkipped(),
+      watermark: this.watermark(finished),
+    };
+    this.inFlight = this.completeCheckpoint(barrier, sinkSnapshot).catch((error: unknown) => {
+      this.inFlightFailure ??= { error };
+    });
+    if (wait) await this.settleCheckpoint();
+  }
+
+  private async completeCheckpoint(b: { id: number; started: number; finished: boolean; dead: PendingPart[]; source: unknown; partCounter: number; skipped: number; watermark: number | null }, sinkSnapshot: SinkSnapshot): Promise<void> {
+    const { id, started, finished } = b;
+    const { pending, activity } = await sinkSnapshot();
+    const all: PendingPart[] = [...pending, ...b.dead];
     this.committer.addActivity(activity, id, started);
     const counters: Counters = { ...this.counters };
     for (const p of pending) {
@@ -377,7 +423,7 @@ export class JobRunner {
       counters.bytes += p.file.bytes;
       counters.files += 1;
     }
-    counters.skipped = this.counters.skipped + this.badRecords.takeSkipped();
+    counters.skipped = this.counters.skipped + b.skipped;
     const record: CheckpointRecord = {
       version: RECORD_VERSION,
       job: this.c.job,
@@ -387,11 +433,11 @@ export class JobRunner {
       id,
       createdAt: new Date(started).toISOString(),
       jobUuid: this.jobUuid,
-      partCounter: Math.max(this.sink.nextCounter, this.badRecords.nextCounter),
-      source: this.d.reader.position(),
+      partCounter: b.partCounter,
+      source: b.source,
       pending: all,
       counters,
-      watermark: this.watermark(finished),
+      watermark: b.watermark,
       awaiting: this.committer.awaitingPartitions(),
       finished,
     };

@@ -59,6 +59,20 @@ test('long and multi-byte lines (encoded in runs) still roll at the exact byte s
   assert.deepEqual(sorted.map((p) => p.file.bytes), [...Array(20).fill(48 * 21), 40 * 21]);
 });
 
+test('a checkpoint barrier hands over what was written before it; rows after it go to the next checkpoint', async () => {
+  const { s } = await sink();
+  s.writeBatch([[1, 0], [2, 1], [3, 0]], 3);
+  const snapshot = s.beginSnapshot();
+  // the pipeline goes on while the barrier's files close
+  s.writeBatch([[4, 0], [5, 0]], 2);
+  await s.flush();
+  const first = await snapshot();
+  assert.deepEqual(first.pending.map((p) => [p.partition, p.records]).sort(), [['pid=0', 2], ['pid=1', 1]]);
+  const second = await s.snapshotState();
+  assert.deepEqual(second.pending.map((p) => [p.partition, p.records]), [['pid=0', 2]]);
+  assert.notEqual(second.pending[0]!.file.target, first.pending.find((p) => p.partition === 'pid=0')!.file.target, 'a new part file');
+});
+
 test('rolls by rollover interval and by inactivity on the processing-time timer', async () => {
   const { s, clock } = await sink();
   s.writeBatch([[1, 0]], 1);

@@ -4,7 +4,8 @@
  * The hot path (`writeBatch`) is synchronous: it assigns each row to its bucket, encodes it and
  * appends the text to the bucket's in-progress part file (UTF-8 encoded into its buffer in runs
  * of lines), rolling by exact size before each record. I/O happens in `flush()`, once per batch, which writes buffers past a threshold and
- * closes rolled files into pending files. `snapshotState()` closes everything for a checkpoint.
+ * closes rolled files into pending files. `beginSnapshot()` is a checkpoint's barrier: files
+ * roll, and their closes complete in the background while writing goes on into new files.
  *
  * Part files are named like Flink's: `part-<jobUuid>-<runnerIndex>-<counter><suffix>`.
  */
@@ -159,16 +160,30 @@ class Bucket {
   }
 }
 
+/**
+ * What one checkpoint will publish: the part files closed since the previous checkpoint's
+ * barrier, with their per-partition activity, and the closes of such files still in flight.
+ */
+class Generation {
+  pending: PendingPart[] = [];
+  activity = new Map<string, PartitionActivity>();
+  closes: Promise<void>[] = [];
+}
+
+/** A checkpoint's side of the sink, taken at its barrier: resolves once its files are all closed. */
+export type SinkSnapshot = () => Promise<{ pending: PendingPart[]; activity: Map<string, PartitionActivity> }>;
+
 export class FileSink {
   private readonly o: FileSinkOptions;
   private readonly clock: () => number;
   private readonly buckets = new Map<string, Bucket>();
   /** Rolled part files not yet closed (their buffers still need writing). */
   private rolled: Array<{ bucket: Bucket; part: InProgressPart }> = [];
-  private pending: PendingPart[] = [];
+  /** Files of the checkpoint to come (the next barrier hands them over). */
+  private gen = new Generation();
+  /** Every close in flight, for the CLOSE_CONCURRENCY bound. */
   private closing: Promise<void>[] = [];
   private closeFailure: unknown;
-  private activity = new Map<string, PartitionActivity>();
   private counter: number;
   private buffered = 0;
   private readonly flushThreshold: number;
@@ -281,13 +296,13 @@ export class FileSink {
     await part.writer.write(part.take());
   }
 
-  private async close(b: Bucket, part: InProgressPart): Promise<void> {
+  private async close(b: Bucket, part: InProgressPart, gen: Generation): Promise<void> {
     await this.writeOut(part);
     if (part.writer === null) return; // never received a record
     const file = await part.writer.closeForCommit();
-    this.pending.push({ file, partition: b.path, records: part.records });
-    let a = this.activity.get(b.path);
-    if (a === undefined) this.activity.set(b.path, (a = { records: 0, files: 0, bytes: 0 }));
+    gen.pending.push({ file, partition: b.path, records: part.records });
+    let a = gen.activity.get(b.path);
+    if (a === undefined) gen.activity.set(b.path, (a = { records: 0, files: 0, bytes: 0 }));
     a.records += part.records;
     a.files += 1;
     a.bytes += file.bytes;
@@ -297,16 +312,7 @@ export class FileSink {
   async flush(): Promise<void> {
     const rolled = this.rolled;
     this.rolled = [];
-    // Rolled files close in the background (on HDFS and OSS a close is an upload) while the
-    // pipeline goes on; at most CLOSE_CONCURRENCY at once, all awaited by snapshotState().
-    for (const r of rolled) {
-      while (this.closing.length >= CLOSE_CONCURRENCY) await this.closing.shift();
-      this.throwIfCloseFailed();
-      const c = this.close(r.bucket, r.part).catch((e: unknown) => {
-        this.closeFailure ??= e;
-      });
-      this.closing.push(c);
-    }
+    await this.startCloses(rolled, this.gen);
     this.throwIfCloseFailed();
     const all = this.buffered >= this.memoryLimit;
     for (const b of this.buckets.values()) {
@@ -315,15 +321,27 @@ export class FileSink {
     }
   }
 
+  /**
+   * Close rolled files in the background (on HDFS and OSS a close is an upload) while the
+   * pipeline goes on; at most CLOSE_CONCURRENCY at once. Each close lands in `gen`, whose
+   * checkpoint awaits it.
+   */
+  private async startCloses(rolled: Array<{ bucket: Bucket; part: InProgressPart }>, gen: Generation): Promise<void> {
+    for (const r of rolled) {
+      while (this.closing.length >= CLOSE_CONCURRENCY) await this.closing.shift();
+      this.throwIfCloseFailed();
+      const c = this.close(r.bucket, r.part, gen).catch((e: unknown) => {
+        this.closeFailure ??= e;
+      });
+      this.closing.push(c);
+      gen.closes.push(c);
+    }
+  }
+
   private throwIfCloseFailed(): void {
     if (this.closeFailure !== undefined) throw this.closeFailure;
   }
 
-  /** Wait for every background close; rethrow the first failure. */
-  private async drainClosing(): Promise<void> {
-    while (this.closing.length > 0) await this.closing.shift();
-    this.throwIfCloseFailed();
-  }
 
   /** Timer (every checkInterval): roll files past rolloverInterval or inactivityInterval. */
   async onProcessingTime(now = this.clock()): Promise<void> {
@@ -334,19 +352,30 @@ export class FileSink {
   }
 
   /**
-   * Checkpoint: close every part file (roll on checkpoint) and hand over everything pending
-   * since the last snapshot, with per-partition activity. Buckets are forgotten so memory stays
-   * bounded by the partitions active between two checkpoints.
+   * Checkpoint barrier: every part file rolls now (roll on checkpoint), and what was written up
+   * to here is handed to the returned snapshot, which closes those files and resolves with
+   * everything closed since the last barrier, with per-partition activity. Writing may go on
+   * meanwhile, into new part files that belong to the next checkpoint. Buckets are forgotten so
+   * memory stays bounded by the partitions active between two checkpoints.
    */
-  async snapshotState(): Promise<{ pending: PendingPart[]; activity: Map<string, PartitionActivity> }> {
+  beginSnapshot(): SinkSnapshot {
     for (const b of this.buckets.values()) this.roll(b);
-    await this.flush();
-    await this.drainClosing();
     this.buckets.clear();
-    const out = { pending: this.pending, activity: this.activity };
-    this.pending = [];
-    this.activity = new Map();
-    return out;
+    const rolled = this.rolled;
+    this.rolled = [];
+    const gen = this.gen;
+    this.gen = new Generation();
+    return async () => {
+      await this.startCloses(rolled, gen);
+      await Promise.all(gen.closes);
+      this.throwIfCloseFailed();
+      return { pending: gen.pending, activity: gen.activity };
+    };
+  }
+
+  /** A checkpoint with nothing written meanwhile: barrier and snapshot at once. */
+  async snapshotState(): Promise<{ pending: PendingPart[]; activity: Map<string, PartitionActivity> }> {
+    return this.beginSnapshot()();
   }
 
   /** Abort every open part file (shutdown without a checkpoint, e.g. when fenced). */
@@ -355,9 +384,10 @@ export class FileSink {
     await Promise.allSettled(this.closing);
     this.closing = [];
     for (const p of parts) await p.writer?.abort().catch(() => {});
-    // closed since the last checkpoint, never to be published
-    for (const p of this.pending) await this.o.storage.abortPending(p.file).catch(() => {});
-    this.pending = [];
+    // closed since the last barrier, never to be published (files handed to a checkpoint are
+    // its business: its record may already reference them)
+    for (const p of this.gen.pending) await this.o.storage.abortPending(p.file).catch(() => {});
+    this.gen = new Generation();
     this.rolled = [];
     this.buckets.clear();
   }
