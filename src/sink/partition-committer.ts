@@ -14,6 +14,10 @@ import type { Storage } from '../storage/types.ts';
 import type { AwaitingPartition } from '../pipeline/checkpoint-record.ts';
 import type { PartitionActivity } from './file-sink.ts';
 import { partitionTimeOf } from './partition-time.ts';
+import { forEachBounded } from '../bounded.ts';
+
+/** Success files written at once. */
+const SUCCESS_CONCURRENCY = 8;
 
 export interface PartitionCommitOptions {
   trigger: 'process-time' | 'partition-time';
@@ -91,13 +95,17 @@ export class PartitionCommitter {
 
   /** Commit every due partition; returns their paths. */
   async commit(ctx: CommitContext): Promise<string[]> {
-    const done: string[] = [];
-    for (const a of this.awaiting.values()) {
-      if (!this.due(a, ctx)) continue;
-      if (this.o.successFileName !== null) {
+    const due = [...this.awaiting.values()].filter((a) => this.due(a, ctx));
+    const name = this.o.successFileName;
+    // success files SUCCESS_CONCURRENCY at once: on HDFS each is a CREATE with a fixed ~0.2-0.3 s cost
+    if (name !== null) {
+      await forEachBounded(due, SUCCESS_CONCURRENCY, async (a) => {
         const dir = a.path === '' ? this.root : this.storage.join(this.root, ...a.path.split('/'));
-        await this.storage.put(this.storage.join(dir, this.o.successFileName), new Uint8Array(0));
-      }
+        await this.storage.put(this.storage.join(dir, name), new Uint8Array(0));
+      });
+    }
+    const done: string[] = [];
+    for (const a of due) {
       done.push(a.path);
       const k = this.known.get(a.path);
       if (k !== undefined) {
