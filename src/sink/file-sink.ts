@@ -181,8 +181,8 @@ export class FileSink {
   private rolled: Array<{ bucket: Bucket; part: InProgressPart }> = [];
   /** Files of the checkpoint to come (the next barrier hands them over). */
   private gen = new Generation();
-  /** Every close in flight, for the CLOSE_CONCURRENCY bound. */
-  private closing: Promise<void>[] = [];
+  /** Every close in flight, for the CLOSE_CONCURRENCY bound (each removes itself when done). */
+  private readonly closing = new Set<Promise<void>>();
   private closeFailure: unknown;
   private counter: number;
   private buffered = 0;
@@ -328,12 +328,15 @@ export class FileSink {
    */
   private async startCloses(rolled: Array<{ bucket: Bucket; part: InProgressPart }>, gen: Generation): Promise<void> {
     for (const r of rolled) {
-      while (this.closing.length >= CLOSE_CONCURRENCY) await this.closing.shift();
+      // a free slot as soon as any close ends (not the oldest): uploads take uneven times
+      while (this.closing.size >= CLOSE_CONCURRENCY) await Promise.race(this.closing);
       this.throwIfCloseFailed();
-      const c = this.close(r.bucket, r.part, gen).catch((e: unknown) => {
-        this.closeFailure ??= e;
-      });
-      this.closing.push(c);
+      const c: Promise<void> = this.close(r.bucket, r.part, gen)
+        .catch((e: unknown) => {
+          this.closeFailure ??= e;
+        })
+        .finally(() => this.closing.delete(c));
+      this.closing.add(c);
       gen.closes.push(c);
     }
   }
@@ -382,7 +385,6 @@ export class FileSink {
   async abort(): Promise<void> {
     const parts = [...this.rolled.map((r) => r.part), ...[...this.buckets.values()].flatMap((b) => (b.part ? [b.part] : []))];
     await Promise.allSettled(this.closing);
-    this.closing = [];
     for (const p of parts) await p.writer?.abort().catch(() => {});
     // closed since the last barrier, never to be published (files handed to a checkpoint are
     // its business: its record may already reference them)
