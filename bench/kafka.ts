@@ -28,6 +28,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { produce, PRODUCE_DEFAULTS } from '../src/cli/produce.ts';
 import { rawKafkajsConsumeRate, splitReaderConsumeRate } from '../test/stack/kafka/raw-consume-rate.ts';
 import service, { brokerRunning } from '../test/stack/services/kafka.ts';
+import { silenceKafkajsTimeoutWarning } from '../src/sources/kafka/node-warnings.ts';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const WORK = path.join(REPO, '.cache', 'bench', 'kafka');
@@ -140,6 +141,7 @@ spec:
  *   (`node bench/kafka.ts`) it runs the TypeScript sources, so no stale build is measured.
  */
 export async function benchKafka(dist = true): Promise<void> {
+  silenceKafkajsTimeoutWarning(); // kafkajs 2.2.4 on Node 24, harmless (src/sources/kafka/node-warnings.ts)
   const records = Number(process.env.BENCH_KAFKA_RECORDS ?? 2_000_000);
   if (!Number.isSafeInteger(records) || records <= 0) throw new Error(`BENCH_KAFKA_RECORDS=${process.env.BENCH_KAFKA_RECORDS} is not a positive integer`);
   const startedHere = !brokerRunning();
