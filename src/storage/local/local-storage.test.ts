@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { LocalStorage } from './local-storage.ts';
@@ -83,4 +83,18 @@ test('list, read, stat, put, delete, readStream from an offset', async () => {
   await s.delete(s.join(dir, 'sub', 'x'));
   assert.equal(await s.stat(s.join(dir, 'sub', 'x')), null);
   assert.deepEqual(await s.list(s.join(dir, 'missing')), []);
+});
+
+test('put of an empty file (a success file) writes in place: no hidden temp file, even over an old one', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sluice-put-'));
+  try {
+    const s = new LocalStorage();
+    const f = s.join(dir, 'p=1', '_SUCCESS');
+    await s.put(f, Buffer.from('old'));
+    await s.put(f, new Uint8Array(0));
+    assert.equal((await s.read(f))?.length, 0);
+    assert.deepEqual(await readdir(path.join(dir, 'p=1')), ['_SUCCESS']);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 });

@@ -164,6 +164,18 @@ export class LocalStorage implements Storage {
   async put(p: string, data: Uint8Array): Promise<void> {
     const target = toLocalPath(p);
     await fs.mkdir(path.dirname(target), { recursive: true });
+    if (data.length === 0) {
+      // An empty file (a success file) has no half-written state: created in place, so a kill
+      // mid-write leaves no hidden temp file behind in the partition (nothing would remove it).
+      const h = await fs.open(target, 'w');
+      try {
+        await h.sync();
+      } finally {
+        await h.close();
+      }
+      await fsyncDir(path.dirname(target));
+      return;
+    }
     const temp = path.join(path.dirname(target), `.${path.basename(target)}${INPROGRESS}${randomUUID()}`);
     await writeDurably(temp, data);
     await fs.rename(temp, target);
