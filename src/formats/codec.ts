@@ -13,8 +13,10 @@ export interface Decoder {
    * Bad records: calls onError(i, err) and skips the record when it returns normally; an error
    * it throws aborts the batch. With `ignoreParseErrors` a bad record is skipped WITHOUT calling
    * onError and counted in `skippedRecords` instead. Returns the number of rows pushed to out.
+   * `noControlChars`: the source vouches that no value holds a raw control character (a char
+   * below U+0020), so a decoder may skip checking for them (RawBatch.noControlChars).
    */
-  decodeBatch(values: string[], out: Row[], onError: (index: number, err: DecodeError) => void): number;
+  decodeBatch(values: string[], out: Row[], onError: (index: number, err: DecodeError) => void, noControlChars?: boolean): number;
   /**
    * Records dropped because the format's `ignoreParseErrors` is set, since this decoder was
    * created. Read it after each batch to count skipped records (never drop silently).
@@ -40,14 +42,14 @@ export abstract class RecordDecoder implements Decoder {
   protected abstract readonly ignoreParseErrors: boolean;
 
   /** One record → a row, or null for a record that is not data. Throws DecodeError. */
-  abstract decodeRecord(value: string): Row | null;
+  abstract decodeRecord(value: string, noControlChars?: boolean): Row | null;
 
-  decodeBatch(values: string[], out: Row[], onError: (index: number, err: DecodeError) => void): number {
+  decodeBatch(values: string[], out: Row[], onError: (index: number, err: DecodeError) => void, noControlChars = false): number {
     let written = 0;
     for (let i = 0; i < values.length; i++) {
       let row: Row | null;
       try {
-        row = this.decodeRecord(values[i]!);
+        row = this.decodeRecord(values[i]!, noControlChars);
       } catch (e) {
         if (!(e instanceof DecodeError)) throw e;
         if (this.ignoreParseErrors) this.skippedRecords++;

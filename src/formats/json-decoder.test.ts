@@ -142,3 +142,21 @@ test('wide schemas look keys up through a map and decode the same', () => {
   expected[0] = 0; expected[7] = 7; expected[19] = 19;
   assert.deepEqual(rows, [expected]);
 });
+
+test('raw control characters: rejected inside strings (keys too), allowed as whitespace between tokens', () => {
+  const { rows, errors } = decode(['{"uid":\t1,\r\n "name": "a b"}', '{"uid": 2, "name": "a\tb"}', '{"ui\u0001d": 3}', '{"uid": 4, "name": "x\u001fy"}']);
+  assert.deepEqual(rows, [[1, 'a b']]);
+  assert.deepEqual(errors.map(([i, e]) => [i, e.field]), [[1, undefined], [2, undefined], [3, undefined]]);
+  for (const [, e] of errors) assert.match(e.message, /^invalid JSON: /);
+});
+
+test('a batch whose source vouches for no control characters decodes exactly as one without', () => {
+  const values = ['{"uid": 1, "name": "plain"}', '{"name": "é日本🚀", "uid": -7}', '{"uid": 3, "other": "x", "name": null}', '{"uid": 4, "name": "q\\"uote"}'];
+  const decoder = createDecoder({ type: 'json' }, schema);
+  const vouched: Row[] = [];
+  const checked: Row[] = [];
+  decoder.decodeBatch(values, vouched, (i, e) => assert.fail(`record ${i}: ${e.message}`), true);
+  decoder.decodeBatch(values, checked, (i, e) => assert.fail(`record ${i}: ${e.message}`), false);
+  assert.deepEqual(vouched, [[1, 'plain'], [-7, 'é日本🚀'], [3, null], [4, 'q"uote']]);
+  assert.deepEqual(vouched, checked);
+});

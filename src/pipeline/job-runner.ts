@@ -312,7 +312,7 @@ export class JobRunner {
     const n = this.decoder.decodeBatch(values, rows, (i, err) => {
       bad.push(i);
       this.badRecords.handle(values[i]!, batch.describe(i), err);
-    });
+    }, batch.noControlChars === true);
     const ignored = this.decoder.skippedRecords - skippedBefore; // format-level ignoreParseErrors
     if (ignored > 0) this.badRecords.countIgnored(ignored);
     // decoded row k came from batch record srcIdx[k]; built only in the rare case of bad records

@@ -176,7 +176,11 @@ export type SinkSnapshot = () => Promise<{ pending: PendingPart[]; activity: Map
 export class FileSink {
   private readonly o: FileSinkOptions;
   private readonly clock: () => number;
-  private readonly buckets = new Map<string, Bucket>();
+  /**
+   * Open buckets by key: the partition value itself for a single partition column (no string
+   * is built per row), else the values joined (bucketKey).
+   */
+  private readonly buckets = new Map<unknown, Bucket>();
   /** Rolled part files not yet closed (their buffers still need writing). */
   private rolled: Array<{ bucket: Bucket; part: InProgressPart }> = [];
   /** Files of the checkpoint to come (the next barrier hands them over). */
@@ -212,13 +216,12 @@ export class FileSink {
     return this.buffered;
   }
 
-  private bucketKey(row: Row): string {
+  private bucketKey(row: Row): unknown {
     const idx = this.o.partitionIndexes;
     if (idx.length === 0) return '';
-    if (this.singleKey) {
-      const v = row[idx[0]!];
-      return v === null ? '\u0000' : String(v);
-    }
+    // One column's values have one type, and a Map tells them apart as they are (SameValueZero):
+    // the values are the keys. (BIGINT values are bigints, which a Map compares by value too.)
+    if (this.singleKey) return row[idx[0]!];
     let k = '';
     for (let i = 0; i < idx.length; i++) {
       const v = row[idx[i]!];

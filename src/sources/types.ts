@@ -15,6 +15,8 @@ export interface RawBatch {
   values: string[];
   /** Where record i came from, for errors: `file data/words.txt line 3`, `topic myTest partition 2 offset 1234`. */
   describe(i: number): string;
+  /** No value holds a raw control character (below U+0020): the source checked the bytes (formats/control-bytes.ts). */
+  noControlChars?: boolean;
 }
 
 export interface SourceMetrics {

@@ -64,6 +64,31 @@ test('lines split from chunks are the file lines, whatever their length and enco
   }
 });
 
+test('a batch vouches for no control characters only when its lines hold none (a tab, a CR)', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sluice-file-source-'));
+  try {
+    const storage = new LocalStorage();
+    const flags = async (name: string, text: string): Promise<Array<[string[], boolean]>> => {
+      const file = path.join(dir, name);
+      await writeFile(file, text);
+      const r = new FileSplitReader(storage, file, { index: 0, parallelism: 1 });
+      await r.open(undefined);
+      const out: Array<[string[], boolean]> = [];
+      for (let b = await r.poll(1000); b !== null; b = await r.poll(1000)) out.push([b.values, b.noControlChars === true]);
+      await r.close();
+      return out;
+    };
+    assert.deepEqual(await flags('clean.jsonl', '{"a": "x"}\n{"a": "é"}\n'), [[['{"a": "x"}', '{"a": "é"}'], true]]);
+    assert.deepEqual(await flags('tab.jsonl', '{"a": "x"}\n{"a": "\t"}\n'), [[['{"a": "x"}', '{"a": "\t"}'], false]]);
+    assert.deepEqual(await flags('crlf.jsonl', '{"a": "x"}\r\n'), [[['{"a": "x"}\r'], false]]);
+    // the last line without a newline, alone in its chunk
+    assert.deepEqual(await flags('tail.jsonl', '{"a": "\u0001"}'), [[['{"a": "\u0001"}'], false]]);
+    assert.deepEqual(await flags('tail-clean.jsonl', '{"a": 1}'), [[['{"a": 1}'], true]]);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
 test('parallelism 2 → 3 → 1 mid-read: every line is read exactly once across the runners of all phases', async () => {
   const dir = await mkdtemp(path.join(tmpdir(), 'sluice-file-rescale-'));
   try {

@@ -10,6 +10,7 @@
 import type { Storage } from '../../storage/types.ts';
 import type { RawBatch, SourceMetrics, SplitAssignment, SplitReader } from '../types.ts';
 import { SluiceError } from '../../errors.ts';
+import { hasControlBytes } from '../../formats/control-bytes.ts';
 import { mergeFilePositions, resolvePosition, type FilePosition, type FilePositionV2, type ResumeAt } from './file-position.ts';
 
 export type { FilePosition } from './file-position.ts';
@@ -45,6 +46,8 @@ interface LineBlock {
   lines: string[];
   next: number;
   ascii: boolean;
+  /** No line holds a byte below 0x20 (RawBatch.noControlChars). */
+  noControlChars: boolean;
 }
 
 export class FileSplitReader implements SplitReader {
@@ -99,7 +102,7 @@ export class FileSplitReader implements SplitReader {
       if (this.carry.length > 0) {
         // last line without a trailing newline
         const text = this.carry.toString('utf8');
-        this.block = { lines: [text], next: 0, ascii: text.length === this.carry.length };
+        this.block = { lines: [text], next: 0, ascii: text.length === this.carry.length, noControlChars: !hasControlBytes(this.carry, 0, this.carry.length) };
         this.carry = Buffer.alloc(0);
         return true;
       }
@@ -127,8 +130,10 @@ export class FileSplitReader implements SplitReader {
       lines = first === last ? [headText] : text.split('\n');
       if (first !== last) lines.unshift(headText);
     }
+    // one pass over the bytes, four at a time, spares the decoder a check per record
+    const noControlChars = !hasControlBytes(buf, first + 1, last) && (head === null || !hasControlBytes(head, 0, head.length));
     this.carry = Buffer.from(buf.subarray(last + 1));
-    this.block = { lines, next: 0, ascii };
+    this.block = { lines, next: 0, ascii, noControlChars };
     return true;
   }
 
@@ -165,7 +170,7 @@ export class FileSplitReader implements SplitReader {
         this.pos.line += values.length;
         this.doneBytes += bytes;
         if (b.next >= b.lines.length) this.block = null;
-        return { values, describe: (i: number) => `file ${file} line ${firstLine + i}` };
+        return { values, describe: (i: number) => `file ${file} line ${firstLine + i}`, noControlChars: b.noControlChars };
       }
       this.block = null;
       if (this.eofOfFile || !(await this.nextChunk())) {
