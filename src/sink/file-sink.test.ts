@@ -35,6 +35,15 @@ test('rows go to Hive partitions, partition columns left out of the body, Flink 
   assert.equal(s.nextCounter, 10);
 });
 
+test('one partition column: equal values share a bucket whatever their form (0 and -0, 5n and 5, null)', async () => {
+  const { s } = await sink();
+  s.writeBatch([[1, 0], [2, -0], [3, 5n], [4, 5], [5, null], [6, null], [7, 2n ** 60n], [8, 2n ** 60n], [9, 0n]], 9);
+  const { pending } = await s.snapshotState();
+  assert.deepEqual(pending.map((p) => [p.partition, p.records]).sort(), [
+    ['pid=0', 3], ['pid=1152921504606846976', 2], ['pid=5', 2], ['pid=__DEFAULT_PARTITION__', 2],
+  ]);
+});
+
 test('rolls by size before the record that would follow an over-size file', async () => {
   const { s } = await sink({ rolling: { fileSize: 4, rolloverIntervalMs: 1e9, inactivityIntervalMs: 1e9 } });
   // "10\n" = 3 bytes: after two rows the file holds 6 > 4 bytes, so the third row opens a new file

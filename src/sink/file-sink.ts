@@ -78,6 +78,9 @@ const PENDING_CHARS = 4 * 1024;
  */
 const FLAT_BELOW = 13;
 
+const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER);
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+
 class InProgressPart implements PartFileInfo {
   size = 0;
   records = 0;
@@ -219,9 +222,13 @@ export class FileSink {
   private bucketKey(row: Row): unknown {
     const idx = this.o.partitionIndexes;
     if (idx.length === 0) return '';
-    // One column's values have one type, and a Map tells them apart as they are (SameValueZero):
-    // the values are the keys. (BIGINT values are bigints, which a Map compares by value too.)
-    if (this.singleKey) return row[idx[0]!];
+    // The values themselves are the keys: a Map compares primitives by value (SameValueZero).
+    // A BIGINT column may mix bigints (read) and numbers (from arithmetic, e.g. COALESCE(b, 0)):
+    // a bigint in the safe range is keyed as the number it equals, so 0n and 0 share a bucket.
+    if (this.singleKey) {
+      const v = row[idx[0]!];
+      return typeof v === 'bigint' && v >= MIN_SAFE && v <= MAX_SAFE ? Number(v) : v;
+    }
     let k = '';
     for (let i = 0; i < idx.length; i++) {
       const v = row[idx[i]!];
