@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { LocalStorage } from '../storage/local/local-storage.ts';
@@ -64,4 +64,21 @@ test('ids wider than the padding (100 ms intervals give 11+ digit ids) are still
   await st.write(record(1, 123456789012345678));
   assert.deepEqual((await st.recordNames()).map((r) => r.id), [9, 17956263190, 123456789012345678]);
   assert.equal((await st.latest())?.id, 123456789012345678);
+});
+
+test('sweepTemps removes the temp files of a put or create-if-absent cut short, and nothing else', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sluice-ck-'));
+  const s = new LocalStorage();
+  const st = new CheckpointStore(s, dir, 'j', 0);
+  await st.claimEpoch();
+  await st.write(record(1, 1));
+  await st.writeCommitted({ version: 1, epoch: 1, id: 1, at: new Date(0).toISOString(), watermark: null, finished: false, counters: record(1, 1).counters });
+  // what a kill between write and rename leaves (LocalStorage's temp naming)
+  const left = ['.committed.inprogress.0b7c', '.chk-0000000000000001-0000000000000002.inprogress.9f1e'];
+  for (const n of left) await writeFile(path.join(st.dir, n), 'half');
+  const before = (await readdir(st.dir)).sort();
+  assert.equal(await st.sweepTemps(), 2);
+  assert.deepEqual((await readdir(st.dir)).sort(), before.filter((n) => !left.includes(n)));
+  assert.deepEqual((await st.latest())?.source, { at: 1 });
+  assert.equal(await st.sweepTemps(), 0);
 });

@@ -11,7 +11,8 @@
  * once and read back by every runner so all of them name files alike.
  *
  * Ordering by (epoch, id) needs no clock agreement: numbers are zero-padded so a plain listing
- * sorts correctly on every backend.
+ * sorts correctly on every backend. A write cut short by a kill can leave the backend's hidden
+ * temp file here; the next process to claim the lineage sweeps them (sweepTemps).
  */
 import { randomUUID } from 'node:crypto';
 import type { Storage } from '../storage/types.ts';
@@ -86,6 +87,17 @@ export class CheckpointStore {
       if (await this.storage.createIfAbsent(this.storage.join(this.dir, `epoch-${pad(e)}`), body)) return e;
       e = Math.max(e + 1, (await this.highestEpoch()) + 1);
     }
+  }
+
+  /**
+   * Remove the hidden temp files a killed process left in this lineage (a put or
+   * create-if-absent cut short between its write and its rename). Called by the process that
+   * holds the lineage's newest epoch, before it writes anything there itself. Returns how many.
+   */
+  async sweepTemps(): Promise<number> {
+    const temps = await this.storage.listUncommitted(this.dir, '');
+    for (const t of temps) await this.storage.abortPending(t);
+    return temps.length;
   }
 
   /** Checkpoint record names, newest last. */

@@ -187,6 +187,7 @@ export class JobRunner {
       const other = this.store.lineage(r);
       if ((await other.retiredEpoch()) === (await other.highestEpoch())) continue; // nothing ran there since
       const epoch = await other.claimEpoch();
+      await other.sweepTemps();
       await other.dropUnpublished();
       for (const [storage, root] of places) {
         for (const u of await storage.listUncommitted(root, `part-${this.jobUuid}-${r}-`)) {
@@ -222,6 +223,7 @@ export class JobRunner {
       for (const u of await storage.listUncommitted(root, this.namePrefix())) uncommitted.push([storage, u]);
     }
     await this.fenceCheck();
+    await this.store.sweepTemps(); // a killed predecessor's half-done record or marker write
     let aborted = 0;
     for (const [storage, u] of uncommitted) {
       if (referenced.has(u.target)) continue;
