@@ -15,6 +15,8 @@ export interface JobRun {
   bytes: number;
   files: number;
   maxRssMb: number;
+  /** CPU seconds of the job's process over `seconds` (all threads), from its summary. */
+  cpuSeconds: number;
 }
 
 export interface StorageJob {
@@ -65,6 +67,7 @@ ${j.storage === '' ? '' : `  storage:\n${j.storage}\n`}`);
     bytes: summary.bytesCommitted as number,
     files: summary.filesCommitted as number,
     maxRssMb: summary.maxRssMb as number,
+    cpuSeconds: summary.cpuSeconds as number,
   };
 }
 

@@ -94,7 +94,7 @@ function humanSummary(d: Record<string, unknown>): string {
     `  records read ${n(d.recordsIn)}, committed ${n(d.recordsCommitted)} in ${n(d.filesCommitted)} files (${n(d.bytesCommitted)} bytes), skipped ${n(d.skipped)}`,
     `  partitions ${n(d.partitions)}${parts.length ? ':' : ''}`,
     ...parts.map((p) => `    ${p.path || '(unpartitioned)'}  ${n(p.files)} files  ${n(p.records)} records${p.successFile ? '  _SUCCESS' : ''}`),
-    `  peak RSS ${n(d.maxRssMb)} MB`,
+    `  peak RSS ${n(d.maxRssMb)} MB, CPU ${n(d.cpuSeconds)} s in ${n(d.elapsedSeconds)} s`,
     '',
   ].join('\n');
 }

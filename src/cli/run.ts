@@ -145,6 +145,7 @@ export async function runCommand(argv: string[]): Promise<number> {
   }
   const config = runtimeConfig(job, split?.index ?? 0, split?.parallelism);
   const startedAt = performance.now();
+  const cpuAtStart = process.cpuUsage();
   let metrics: (() => SourceMetrics) | undefined;
   let reporter: Reporter = jsonReporter(process.stdout, () => metrics?.() ?? {});
   return runPipeline(config, {
@@ -173,6 +174,8 @@ export async function runCommand(argv: string[]): Promise<number> {
         filesCommitted: r.counters.files,
         skipped: r.counters.skipped,
         maxRssMb: Math.round(process.resourceUsage().maxRSS / 1024),
+        // CPU time of all the process's threads over elapsedSeconds (more than it on several cores)
+        cpuSeconds: cpuSecondsSince(cpuAtStart),
         source: reader.position(),
         partitions: runner.status.committer?.known.size ?? 0,
         recentPartitions: parts.map((p) => ({ path: p.path, files: p.files, records: p.records, successFile: p.successFile })),
@@ -185,4 +188,9 @@ export async function runCommand(argv: string[]): Promise<number> {
       else process.stderr.write(`sluice: job ${config.job} failed: ${e instanceof SluiceError ? e.message : (e as Error).stack}\n`);
     },
   });
+}
+
+function cpuSecondsSince(start: NodeJS.CpuUsage): number {
+  const u = process.cpuUsage(start);
+  return Math.round((u.user + u.system) / 1e4) / 100;
 }

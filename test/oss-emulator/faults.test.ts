@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import type OSS from 'ali-oss';
 import { bytes, emulatorClient, ossCode, startTestEmulator } from './test-helpers.ts';
 import type { TestEmulator } from './test-helpers.ts';
-import { FaultInjector } from './faults.ts';
+import { FaultInjector, validateFaultRule } from './faults.ts';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 
 describe('OSS emulator: fault injection', () => {
   let t: TestEmulator;
@@ -69,6 +71,21 @@ describe('OSS emulator: fault injection', () => {
     const start = performance.now();
     assert.equal((await c.get('f/slow')).content.toString(), 'x');
     assert.ok(performance.now() - start >= 290);
+  });
+
+  it('corrupt: a body sent with Content-MD5 is refused with InvalidDigest; one without is stored as it arrived', async () => {
+    const data = bytes(300 * 1024, 7);
+    const md5 = createHash('md5').update(data).digest('base64');
+    t.emulator.faults.add({ kind: 'corrupt', operation: 'PutObject' });
+    await assert.rejects(c.put('f/corrupt-md5', data, { headers: { 'Content-MD5': md5 } }), (e: unknown) => ossCode(e) === 'InvalidDigest' && (e as { status: number }).status === 400);
+    await assert.rejects(c.head('f/corrupt-md5'), (e: unknown) => ossCode(e) === 'NoSuchKey');
+    t.emulator.faults.add({ kind: 'corrupt', operation: 'PutObject' });
+    await c.putStream('f/corrupt-plain', Readable.from([data]), { contentLength: data.length } as OSS.PutStreamOptions); // a stream: ali-oss sends no Content-MD5
+    const stored = (await c.get('f/corrupt-plain')).content as Buffer;
+    assert.equal(stored.length, data.length);
+    assert.equal(stored[0], data[0]! ^ 1, 'the first byte arrived with a bit flipped');
+    assert.ok(stored.subarray(1).equals(data.subarray(1)));
+    assert.throws(() => validateFaultRule({ kind: 'corrupt', when: 'after' }), /\.when must be before/);
   });
 
   it('stalled responses never send headers: the client times out', async () => {

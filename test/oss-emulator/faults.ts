@@ -8,6 +8,9 @@
  *   slow   – wait `delayMs` before handling the request.
  *   stall  – never send headers; hold the socket for `delayMs` (default: until the client gives
  *            up), then destroy it. Exercises client timeouts.
+ *   corrupt – flip one bit of the request body as it arrives (a transfer error nothing below
+ *            HTTP caught): a body sent with Content-MD5 is refused with InvalidDigest, one
+ *            without is stored as it arrived. Always `before`.
  *
  * `when` says whether the fault hits before the operation runs (`before`, the default: the
  * operation has no effect) or after it ran and only its response is lost (`after`: the
@@ -20,7 +23,7 @@
  * A rule with neither `nth` nor `rate` hits the next matching request(s).
  */
 
-export type FaultKind = 'error' | 'reset' | 'slow' | 'stall';
+export type FaultKind = 'error' | 'reset' | 'slow' | 'stall' | 'corrupt';
 
 export interface FaultRule {
   kind: FaultKind;
@@ -48,7 +51,7 @@ export interface ActiveFault extends FaultRule {
   fired: number;
 }
 
-const KINDS: readonly FaultKind[] = ['error', 'reset', 'slow', 'stall'];
+const KINDS: readonly FaultKind[] = ['error', 'reset', 'slow', 'stall', 'corrupt'];
 
 /** Check a rule coming from JSON; throws an Error naming the bad field. */
 export function validateFaultRule(raw: unknown): FaultRule {
@@ -66,6 +69,7 @@ export function validateFaultRule(raw: unknown): FaultRule {
   if (r.kind === 'slow' && r.delayMs === undefined) throw new Error('fault rule .delayMs is required for kind "slow"');
   if (r.code !== undefined && r.code !== 'InternalError' && r.code !== 'ServiceUnavailable') throw new Error('fault rule .code must be InternalError or ServiceUnavailable');
   if (r.when !== undefined && !['before', 'after', 'mid-body'].includes(r.when as string)) throw new Error('fault rule .when must be before, after or mid-body');
+  if (r.kind === 'corrupt' && r.when !== undefined && r.when !== 'before') throw new Error('fault rule .when must be before for kind "corrupt" (the body is corrupted as it arrives)');
   const op = r.operation;
   if (op !== undefined && typeof op !== 'string' && !(Array.isArray(op) && op.every((o) => typeof o === 'string'))) throw new Error('fault rule .operation must be a string or a list of strings');
   if (r.keyPrefix !== undefined && typeof r.keyPrefix !== 'string') throw new Error('fault rule .keyPrefix must be a string');

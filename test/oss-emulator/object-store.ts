@@ -170,13 +170,17 @@ export class ObjectStore {
     return run;
   }
 
-  /** Stream a request body into the bucket's tmp dir, hashing it on the way. */
-  async receive(bucket: string, body: Readable): Promise<ReceivedBody> {
+  /**
+   * Stream a request body into the bucket's tmp dir, hashing it on the way. `corrupt` flips the
+   * lowest bit of its first byte first (the `corrupt` fault), before the hash and the file see it.
+   */
+  async receive(bucket: string, body: Readable, corrupt = false): Promise<ReceivedBody> {
     this.bucket(bucket);
     const path = join(this.dir, bucket, 'tmp', randomBytes(12).toString('hex'));
     const md5 = createHash('md5');
     let size = 0;
     body.on('data', (c: Buffer) => {
+      if (corrupt && size === 0 && c.length > 0) c[0]! ^= 1; // this listener runs before the file's
       md5.update(c);
       size += c.length;
     });

@@ -17,6 +17,8 @@ export interface RequestContext {
   store: ObjectStore;
   /** Reported as HostId / Location host. */
   host: string;
+  /** A `corrupt` fault hit this request: flip a bit of its body as it arrives. */
+  corruptBody?: boolean;
 }
 
 export function xmlResponse(body: string, status = 200, headers: Record<string, string | number> = {}): OssResponse {

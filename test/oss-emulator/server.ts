@@ -211,6 +211,8 @@ export async function startOssEmulator(opts: OssEmulatorOptions): Promise<OssEmu
         req.resume();
         if (f.delayMs !== undefined) setTimeout(() => req.socket.destroy(), f.delayMs).unref();
         return true;
+      case 'corrupt':
+        return false; // the handler receives the body with a bit flipped (RequestContext.corruptBody)
     }
   }
 
@@ -269,7 +271,7 @@ export async function startOssEmulator(opts: OssEmulatorOptions): Promise<OssEmu
       if (r.bucket !== '' && r.operation !== 'PutBucket' && r.operation !== 'ListBuckets' && !store.hasBucket(r.bucket)) {
         throw new OssError('NoSuchBucket', undefined, { BucketName: r.bucket });
       }
-      const out = await handler({ req, route: r, store, host: hostId });
+      const out = await handler({ req, route: r, store, host: hostId, corruptBody: fault?.kind === 'corrupt' });
       if (fault && when !== 'before' && fault.kind !== 'slow' && fault.kind !== 'stall') {
         if (fault.kind === 'reset' && when === 'mid-body' && out.file) {
           stats.faultsFired++;

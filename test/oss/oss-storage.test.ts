@@ -119,6 +119,20 @@ describe('OssStorage on the emulator', () => {
     assert.equal(t.emulator.stats().faultsFired - before, 7);
   });
 
+  it('a part corrupted on the way is refused (Content-MD5) and sent again: the object is exact', async () => {
+    t.emulator.faults.add({ kind: 'corrupt', operation: 'UploadPart', nth: 2 });
+    t.emulator.faults.add({ kind: 'corrupt', operation: 'PutObject' });
+    const target = `${root}/corrupt/part-e-0-0`;
+    const data = bytes(330 * KB + 5, 9);
+    await s.commit(await writeFile(s, target, data));
+    assert.ok(data.equals(await collect(s.readStream(target))));
+    const small = bytes(1000, 3);
+    await s.put(`${root}/corrupt/small`, small);
+    assert.ok(small.equals(Buffer.from((await s.read(`${root}/corrupt/small`))!)));
+    const refused = t.emulator.requests().filter((r) => r.code === 'InvalidDigest' && r.key.startsWith('out/corrupt/'));
+    assert.deepEqual(refused.map((r) => r.operation).sort(), ['PutObject', 'UploadPart']);
+  });
+
   it('abortPending leaves no open upload; a second abort is fine; listUncommitted finds orphans by name prefix', async () => {
     const a = await writeFile(s, `${root}/orphans/x=1/part-job-0-1`, bytes(10, 5));
     const b = await writeFile(s, `${root}/orphans/x=2/part-job-0-2`, bytes(10, 6));

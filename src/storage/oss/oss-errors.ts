@@ -33,10 +33,15 @@ interface AliOssErrorShape {
 
 const NET_CODES = new Set(['ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
 
-/** Whether an ali-oss error is worth retrying: 5xx, 429, network errors and timeouts. */
+/**
+ * Whether an ali-oss error is worth retrying: 5xx, 429, network errors and timeouts, and
+ * InvalidDigest (the body arrived other than its Content-MD5 says: sent again from the same
+ * buffer, it arrives whole).
+ */
 export function isRetriable(err: unknown): boolean {
   if (err instanceof OssStorageError) return err.retriable;
   const e = (err ?? {}) as AliOssErrorShape;
+  if (e.code === 'InvalidDigest') return true;
   if (typeof e.status === 'number') {
     if (e.status >= 500 || e.status === 429) return true;
     if (e.status === -1 || e.status === -2) return true;

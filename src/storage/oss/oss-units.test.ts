@@ -46,6 +46,8 @@ describe('retry', () => {
     assert.equal(isRetriable(Object.assign(new Error('x'), { name: 'ResponseTimeoutError' })), true);
     assert.equal(isRetriable(Object.assign(new Error('x'), { code: 'ECONNRESET' })), true);
     assert.equal(isRetriable(Object.assign(new Error('x'), { status: 403, code: 'SignatureDoesNotMatch' })), false);
+    assert.equal(isRetriable(Object.assign(new Error('x'), { status: 400, code: 'InvalidDigest' })), true);
+    assert.equal(isRetriable(Object.assign(new Error('x'), { status: 400, code: 'InvalidArgument' })), false);
   });
 });
 
