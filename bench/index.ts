@@ -11,8 +11,12 @@
  *   oss:   the same on oss:// (the stack's OSS emulator), versus raw ali-oss multipart uploads of
  *          the same bytes in objects of the same sizes and parts of the same size.
  *
+ *   checkpoint: how long a checkpoint takes from barrier to published on local disk, hdfs:// and
+ *          oss://, beside the same files written and published straight through the storage
+ *          layer (checkpoint-latency.ts).
+ *
  * BENCH_RECORDS overrides the local record count, BENCH_STORAGE_SHAPES (`records x width`,...) the hdfs/oss rows;
- * BENCH_ONLY=local,hdfs,oss picks sections. hdfs/oss start their service if it is not running
+ * BENCH_ONLY=local,hdfs,oss,kafka,checkpoint picks sections. hdfs/oss start their service if it is not running
  * and stop only what they started.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -21,6 +25,7 @@ import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
 import { once } from 'node:events';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchCheckpointLatency } from './checkpoint-latency.ts';
 import { benchHdfs } from './storage/hdfs-section.ts';
 import { benchOss } from './storage/oss-section.ts';
 import { storageShapes } from './storage/payload-input.ts';
@@ -119,6 +124,7 @@ const sections: Record<string, () => Promise<void>> = {
   hdfs: () => benchHdfs(WORK, storageShapes()),
   oss: () => benchOss(WORK, storageShapes()),
   kafka: async () => (await import('./kafka.ts')).benchKafka(),
+  checkpoint: () => benchCheckpointLatency(WORK),
 };
 for (const [name, fn] of Object.entries(sections)) {
   if (ONLY && !ONLY.includes(name)) continue;
