@@ -12,10 +12,8 @@
  * the crash tests use), 3 partitions, a checkpoint every second. HDFS and the OSS emulator
  * start if they are not running and stop only then.
  */
-import { spawn } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import hdfs, { hdfsEnv } from '../test/stack/services/hdfs.ts';
 import oss from '../test/stack/services/oss.ts';
 import { parseIngestJob } from '../src/api/load.ts';
@@ -25,8 +23,8 @@ import { registerBuiltinStorages } from '../src/storage/builtin.ts';
 import { StorageResolver } from '../src/storage/resolve.ts';
 import type { Storage } from '../src/storage/types.ts';
 import { payloadInput } from './storage/payload-input.ts';
+import { payloadJobYaml, runSluiceJob } from './storage/run-job.ts';
 
-const REPO = fileURLToPath(new URL('..', import.meta.url));
 const RECORDS = 600_000;
 const RATE = 100_000;
 const INTERVAL = '1s';
@@ -48,39 +46,9 @@ function quantile(xs: number[], q: number): number {
   return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
 }
 
-function jobYaml(input: string, t: Target): string {
-  return `apiVersion: sluice.dev/v1alpha1
-kind: IngestJob
-metadata: {name: bench-checkpoint-${t.name}}
-spec:
-  source: {files: {path: ${JSON.stringify(input)}}, format: {type: json}, schema: [{name: uid, type: INT}, {name: payload, type: STRING}]}
-  transform:
-    functions: [{name: uid_to_pid, params: [{name: uid, type: INT}], returns: INT, expression: "PMOD(uid, 3)"}]
-    query: SELECT uid, payload, uid_to_pid(uid) AS pid FROM source
-  sink:
-    path: ${JSON.stringify(t.sink)}
-    format: {type: csv}
-    partitionBy: [pid]
-    rollingPolicy: {fileSize: 128MB}
-    partitionCommit: {policy: [success-file]}
-  checkpoint: {interval: ${INTERVAL}}
-${t.storage === '' ? '' : `  storage:\n${t.storage}\n`}`;
-}
-
 /** Run the job; its checkpoint events and the bytes per committed file. */
 async function runJob(file: string, env: Record<string, string>): Promise<{ checkpoints: Checkpoint[]; bytesPerFile: number }> {
-  const out = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const c = spawn(path.join(REPO, 'bin/sluice.mjs'), ['run', file, '--json'], {
-      cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env, SLUICE_DIST: '1', SLUICE_TEST_MAX_RATE: String(RATE) },
-    });
-    let stdout = '';
-    let stderr = '';
-    c.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
-    c.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
-    c.on('exit', (code) => resolve({ code, stdout, stderr }));
-  });
-  if (out.code !== 0) throw new Error(`${file}: sluice run exited ${out.code}: ${out.stderr.slice(-2000)}`);
-  const events = out.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const events = await runSluiceJob(file, { ...env, SLUICE_TEST_MAX_RATE: String(RATE) });
   const summary = events.find((e) => e.event === 'summary');
   if (summary === undefined) throw new Error(`${file}: no summary event`);
   const checkpoints = events.filter((e) => e.event === 'checkpoint').map((e) => e as unknown as Checkpoint);
@@ -101,7 +69,8 @@ async function rawCommit(storage: Storage, dir: string, round: number, files: nu
 
 async function measure(work: string, input: string, t: Target): Promise<void> {
   const file = path.join(work, `bench-checkpoint-${t.name}.yaml`);
-  const yaml = jobYaml(input, t);
+  // files roll only at checkpoints (128MB is never reached in a second)
+  const yaml = payloadJobYaml({ name: `bench-checkpoint-${t.name}`, input, sink: t.sink, storage: t.storage, fileSize: '128MB' }, INTERVAL);
   await writeFile(file, yaml);
   const { checkpoints, bytesPerFile } = await runJob(file, t.env);
   // steady-state checkpoints: files to publish, not the final one at the end of input

@@ -29,9 +29,12 @@ export interface StorageJob {
   uploadPartSize?: string;
 }
 
-export async function runStorageJob(dir: string, j: StorageJob, env: Record<string, string> = {}): Promise<JobRun> {
-  const job = path.join(dir, `${j.name}.yaml`);
-  await writeFile(job, `apiVersion: sluice.dev/v1alpha1
+/**
+ * The bench job: `{"uid", "payload"}` JSON lines → SELECT uid, payload, PMOD(uid, 3) AS pid →
+ * CSV partitioned by pid, with a success file per partition.
+ */
+export function payloadJobYaml(j: StorageJob, checkpointInterval = '10s'): string {
+  return `apiVersion: sluice.dev/v1alpha1
 kind: IngestJob
 metadata: {name: ${j.name}}
 spec:
@@ -45,20 +48,31 @@ spec:
     partitionBy: [pid]
     rollingPolicy: {fileSize: ${j.fileSize}}
 ${j.uploadPartSize ? `    uploadPartSize: ${j.uploadPartSize}\n` : ''}    partitionCommit: {policy: [success-file]}
-  checkpoint: {interval: 10s}
-${j.storage === '' ? '' : `  storage:\n${j.storage}\n`}`);
-  const t0 = performance.now();
+  checkpoint: {interval: ${checkpointInterval}}
+${j.storage === '' ? '' : `  storage:\n${j.storage}\n`}`;
+}
+
+/** `sluice run <file> --json` from the built dist/; its events, or an error with its stderr's tail. */
+export async function runSluiceJob(file: string, env: Record<string, string> = {}): Promise<Array<Record<string, unknown>>> {
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const c = spawn(path.join(REPO, 'bin/sluice.mjs'), ['run', job, '--json'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env, SLUICE_DIST: '1' } });
+    const c = spawn(path.join(REPO, 'bin/sluice.mjs'), ['run', file, '--json'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env, SLUICE_DIST: '1' } });
     let out = '';
     let err = '';
     c.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     c.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
     c.on('exit', (x) => resolve({ code: x, stdout: out, stderr: err }));
   });
+  if (code !== 0) throw new Error(`${file}: sluice run exited ${code}: ${stderr.slice(-2000)}`);
+  return stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+export async function runStorageJob(dir: string, j: StorageJob, env: Record<string, string> = {}): Promise<JobRun> {
+  const job = path.join(dir, `${j.name}.yaml`);
+  await writeFile(job, payloadJobYaml(j));
+  const t0 = performance.now();
+  const events = await runSluiceJob(job, env);
   const seconds = (performance.now() - t0) / 1000;
-  if (code !== 0) throw new Error(`${j.name}: sluice run exited ${code}: ${stderr.slice(-2000)}`);
-  const summary = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.event === 'summary');
+  const summary = events.find((e) => e.event === 'summary');
   if (summary === undefined) throw new Error(`${j.name}: no summary event`);
   return {
     // the job's own time (restore to final commit), like the raw upload's; Node start-up excluded
