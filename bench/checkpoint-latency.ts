@@ -55,6 +55,14 @@ async function runJob(file: string, env: Record<string, string>): Promise<{ chec
   return { checkpoints, bytesPerFile: (summary.bytesCommitted as number) / (summary.filesCommitted as number) };
 }
 
+/** Delete every file below `dir` (then the empty directories, where the backend has them). */
+async function deleteTree(storage: Storage, dir: string): Promise<void> {
+  for (const e of await storage.list(dir)) {
+    if (e.isDirectory) await deleteTree(storage, e.path);
+    await storage.delete(e.path);
+  }
+}
+
 /** The raw limit: `files` files of `bytes` each written and published at once, straight through the storage layer. */
 async function rawCommit(storage: Storage, dir: string, round: number, files: number, bytes: number): Promise<number> {
   const data = Buffer.alloc(bytes, 'abcdefgh,0123456\n');
@@ -80,10 +88,11 @@ async function measure(work: string, input: string, t: Target): Promise<void> {
   const config = runtimeConfig(parseIngestJob(yaml, file).job);
   const storages = new StorageResolver({ spec: config.storage, secret: (name, key) => secretFromEnv(name, key, t.env), partSize: config.sink.uploadPartSize });
   const raw: number[] = [];
+  const storage = storages.for(config.sink.path);
   try {
-    const storage = storages.for(config.sink.path);
     for (let round = 0; round < Math.max(5, steady.length); round++) raw.push(await rawCommit(storage, storage.join(config.sink.path, '_raw'), round, files, Math.round(bytesPerFile)));
   } finally {
+    await deleteTree(storage, config.sink.path).catch(() => undefined); // the job's output, its state and the raw files
     await storages.close();
   }
   const ms = steady.map((c) => c.durationMs);
