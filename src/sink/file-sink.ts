@@ -139,10 +139,10 @@ class InProgressPart implements PartFileInfo {
     return n;
   }
 
-  /** Everything buffered, as the chunks it sits in (not joined: the writer takes them as they are); the buffers start over. */
-  take(): Buffer[] {
+  /** Everything buffered, as one byte array; the buffers start over. */
+  take(): Buffer {
     if (this.cur !== null && this.curLen > 0) this.full.push(this.cur.subarray(0, this.curLen));
-    const data = this.full;
+    const data = this.full.length === 1 ? this.full[0]! : Buffer.concat(this.full);
     this.full = [];
     // keep the rest of the current chunk for the next lines
     this.cur = this.cur !== null && this.cur.length - this.curLen >= 1024 ? this.cur.subarray(this.curLen) : null;

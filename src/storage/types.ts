@@ -26,12 +26,11 @@ export interface PartWriter {
   /** Bytes accepted so far. */
   readonly bytes: number;
   /**
-   * Append bytes: one chunk, or several in order (a sink's buffers, written as they are rather
-   * than joined first). Callers batch: one call per flushed buffer, not per record. The chunks
-   * are handed over: the writer may keep them (no copy) until closeForCommit, so the caller must
-   * not change them after the call.
+   * Append bytes. Callers batch: one call per flushed buffer, not per record. The chunk is
+   * handed over: the writer may keep it (no copy) until closeForCommit, so the caller must not
+   * change it after the call.
    */
-  write(data: Uint8Array | readonly Uint8Array[]): Promise<void>;
+  write(chunk: Uint8Array): Promise<void>;
   /** Make everything durable and invisible; no more writes. */
   closeForCommit(): Promise<PendingFile>;
   /** Throw away what was written (best effort). */

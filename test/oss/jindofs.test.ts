@@ -16,7 +16,7 @@ class RecordingLocalStorage implements Storage {
       get bytes() {
         return chunks.reduce((n, c) => n + c.length, 0);
       },
-      write: async (c) => void chunks.push(...(c instanceof Uint8Array ? [c] : c)),
+      write: async (c) => void chunks.push(c),
       closeForCommit: async () => ({ target, bytes: chunks.reduce((n, c) => n + c.length, 0), data: Buffer.concat(chunks).toString('base64') }),
       abort: async () => undefined,
     };

@@ -50,13 +50,11 @@ export class HdfsPartWriter implements PartWriter {
     this.bufferBytes = bufferBytes;
   }
 
-  async write(data: Uint8Array | readonly Uint8Array[]): Promise<void> {
+  async write(chunk: Uint8Array): Promise<void> {
     this.assertOpen('write');
-    for (const chunk of data instanceof Uint8Array ? [data] : data) {
-      this.buffered.push(chunk); // handed over (PartWriter.write): kept, not copied
-      this.bufferedBytes += chunk.length;
-      this.bytes += chunk.length;
-    }
+    this.buffered.push(chunk); // handed over (PartWriter.write): kept, not copied
+    this.bufferedBytes += chunk.length;
+    this.bytes += chunk.length;
     if (this.bufferedBytes >= this.bufferBytes) {
       await this.inFlight; // backpressure: at most one upload in flight plus one buffer filling
       this.assertOpen('write');

@@ -21,21 +21,6 @@ test('part file is invisible until committed, then appears whole', async () => {
   assert.deepEqual(await readdir(path.join(dir, 'p=1')), ['part-x-0-0']);
 });
 
-test('a list of chunks is written in order, whole (one writev), empty chunks included', async () => {
-  const dir = await tmp();
-  const s = new LocalStorage();
-  const w = await s.open(path.join(dir, 'f'));
-  const big = Buffer.alloc(3 << 20, 'xyz\n');
-  await w.write([Buffer.from('a\n'), Buffer.alloc(0), big, Buffer.from('b\n')]);
-  await w.write(Buffer.from('c\n'));
-  await w.write([Buffer.from('d\n')]);
-  const pending = await w.closeForCommit();
-  assert.equal(pending.bytes, big.length + 8);
-  await s.commit(pending);
-  const got = await readFile(path.join(dir, 'f'));
-  assert.ok(got.equals(Buffer.concat([Buffer.from('a\n'), big, Buffer.from('b\nc\nd\n')])));
-});
-
 test('commitAfterRecovery is idempotent and refuses a lost file', async () => {
   const dir = await tmp();
   const s = new LocalStorage();

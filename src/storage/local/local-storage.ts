@@ -49,22 +49,13 @@ class LocalPartWriter implements PartWriter {
     this.handle = handle;
   }
 
-  async write(data: Uint8Array | readonly Uint8Array[]): Promise<void> {
-    // one writev(2) for a sink's buffers; after a short write, the rest one chunk at a time
-    const chunks = data instanceof Uint8Array ? [data] : data;
-    let total = 0;
-    for (const c of chunks) total += c.length;
-    let done = chunks.length > 1 ? (await this.handle.writev(chunks as Uint8Array[])).bytesWritten : 0;
-    for (let i = 0, start = 0; done < total && i < chunks.length; start += chunks[i]!.length, i++) {
-      const c = chunks[i]!;
-      let off = Math.max(0, done - start);
-      while (off < c.length) {
-        const { bytesWritten } = await this.handle.write(c, off, c.length - off);
-        off += bytesWritten;
-        done += bytesWritten;
-      }
+  async write(chunk: Uint8Array): Promise<void> {
+    let off = 0;
+    while (off < chunk.length) {
+      const { bytesWritten } = await this.handle.write(chunk, off, chunk.length - off);
+      off += bytesWritten;
     }
-    this.bytes += total;
+    this.bytes += chunk.length;
   }
 
   async closeForCommit(): Promise<LocalPendingFile> {

@@ -122,14 +122,12 @@ export class OssPartWriter implements PartWriter {
     return { data, memory };
   }
 
-  async write(data: Uint8Array | readonly Uint8Array[]): Promise<void> {
+  async write(chunk: Uint8Array): Promise<void> {
     if (this.state !== 'open') throw new Error(`${this.target}: write after ${this.state === 'closed' ? 'closeForCommit' : 'abort'}`);
-    for (const chunk of data instanceof Uint8Array ? [data] : data) {
-      if (chunk.length === 0) continue;
-      this.buffered.push(chunk); // handed over (PartWriter.write): no copy
-      this.bufferedBytes += chunk.length;
-      this.total += chunk.length;
-    }
+    if (chunk.length === 0) return;
+    this.buffered.push(chunk); // handed over (PartWriter.write): no copy
+    this.bufferedBytes += chunk.length;
+    this.total += chunk.length;
     this.throwIfFailed();
     while (this.bufferedBytes >= this.partSize) await this.startPart(this.take(this.partSize));
   }
