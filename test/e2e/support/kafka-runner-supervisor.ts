@@ -4,7 +4,9 @@
  * stop, a new one is started. A kill the test made (SIGKILL at a random moment, or a failpoint
  * the child was armed with) is restarted at once; a death the test did not cause (exit 1 while
  * the broker is away, say) is recorded with its stderr and restarted after a short backoff, as
- * the operator would, so the test can report that it happened instead of hiding it.
+ * the operator would, so the test can report that it happened instead of hiding it. Such a
+ * death never uses up a planned kill: the kill goes to the restarted child, and a failpoint that
+ * had not fired is carried by the next child.
  *
  * Progress is read from the children's JSON `checkpoint` events: `counters.records` is the
  * records this runner index has committed over its whole lineage (a new child restores the
@@ -39,6 +41,7 @@ export interface StopResult {
 }
 
 const isCheckpoint = (e: SluiceEvent): boolean => e.event === 'checkpoint';
+const hasExited = (p: SluiceProcess): boolean => p.child.exitCode !== null || p.child.signalCode !== null;
 
 export class RunnerSupervisor {
   readonly index: number;
@@ -72,11 +75,6 @@ export class RunnerSupervisor {
     this.loopDone ??= this.loop();
   }
 
-  /** The next child starts with these extra environment variables (e.g. SLUICE_FAILPOINTS). */
-  armNext(env: Record<string, string>): void {
-    this.pendingEnv.push(env);
-  }
-
   /** Records committed by this runner index so far, from the newest checkpoint event seen. */
   committedRecords(): number {
     for (let i = this.incarnations.length - 1; i >= 0; i--) {
@@ -93,21 +91,55 @@ export class RunnerSupervisor {
   }
 
   /**
-   * SIGKILL the current child `delayMs` after it restored (the random moment), and resolve once
-   * its successor has been started. Returns false if the child died on its own first.
+   * SIGKILL a child `delayMs` after it restored (the random moment), and resolve once its
+   * successor has been started. With `armSuccessor`, that successor starts with these extra
+   * environment variables (e.g. SLUICE_FAILPOINTS), and so does every child after it that dies
+   * on its own before the failpoint fires (see `failpointFired`).
+   *
+   * A child that dies on its own before the kill (its broker went away, say) does not use the
+   * step up: the supervisor restarts it and the kill goes to the next child, so every planned
+   * kill lands. Returns how many children died on their own while this step waited.
    */
-  async killAfterRestore(delayMs: number, deadlineMs = 120_000): Promise<boolean> {
-    const p = this.currentChild();
-    const restored = await withDeadline(`runner ${this.index}: restore event`, deadlineMs, p.waitFor((e) => e.event === 'restore').then(() => true, () => false));
-    if (!restored || p.child.exitCode !== null || p.child.signalCode !== null) return false;
-    // The random moment is the point of this step: not a wait for an event.
-    await new Promise((r) => setTimeout(r, delayMs));
-    if (p.child.exitCode !== null || p.child.signalCode !== null) return false;
-    this.killedByTest.add(p);
-    p.kill('SIGKILL');
-    await p.exited;
-    await withDeadline(`runner ${this.index}: restart after a kill`, deadlineMs, this.successorOf(p));
-    return true;
+  async killAfterRestore(delayMs: number, opts: { armSuccessor?: Record<string, string>; deadlineMs?: number } = {}): Promise<number> {
+    const deadlineMs = opts.deadlineMs ?? 120_000;
+    return withDeadline(`runner ${this.index}: a kill after restore`, deadlineMs, (async () => {
+      let diedFirst = 0;
+      for (;;) {
+        const p = await this.liveChild();
+        const restored = await p.waitFor((e) => e.event === 'restore').then(() => true, () => false);
+        // The random moment is the point of this step: not a wait for an event.
+        if (restored && !hasExited(p)) await new Promise((r) => setTimeout(r, delayMs));
+        if (!restored || hasExited(p)) {
+          diedFirst++;
+          await this.successorOf(p);
+          continue;
+        }
+        // Armed before the kill: the loop reads the next child's env only after this one exits.
+        if (opts.armSuccessor !== undefined) this.pendingEnv.push(opts.armSuccessor);
+        this.killedByTest.add(p);
+        p.kill('SIGKILL');
+        await p.exited;
+        await this.successorOf(p);
+        return diedFirst;
+      }
+    })());
+  }
+
+  /** Resolve once `failpointKills` exceeds `before`: an armed child killed itself at its failpoint. */
+  async failpointFired(before: number): Promise<void> {
+    while (this.failpointKills <= before && !this.stopping) {
+      await new Promise<void>((resolve) => this.started.push(resolve));
+    }
+  }
+
+  /** The newest child, or once it has exited, the one the supervisor starts after it. */
+  private async liveChild(): Promise<SluiceProcess> {
+    let p = this.currentChild();
+    while (hasExited(p) && !this.stopping) {
+      await this.successorOf(p);
+      p = this.currentChild();
+    }
+    return p;
   }
 
   /** Resolve once the child started after `p` exists. */
@@ -138,7 +170,7 @@ export class RunnerSupervisor {
     })());
     this.stopping = true;
     const p = this.currentChild();
-    if (p.child.exitCode === null && p.child.signalCode === null) p.kill('SIGTERM');
+    if (!hasExited(p)) p.kill('SIGTERM');
     const x = await withDeadline(`runner ${this.index}: exit after SIGTERM`, deadlineMs, p.exited);
     await this.loopDone;
     return { ...x, summary: p.events.find((e) => e.event === 'summary'), stderr: p.stderr };
@@ -148,7 +180,7 @@ export class RunnerSupervisor {
   async abandon(): Promise<void> {
     this.stopping = true;
     const p = this.current;
-    if (p !== undefined && p.child.exitCode === null && p.child.signalCode === null) p.kill('SIGKILL');
+    if (p !== undefined && !hasExited(p)) p.kill('SIGKILL');
     await this.loopDone;
   }
 
@@ -174,6 +206,8 @@ export class RunnerSupervisor {
         log(`runner ${index}: killed itself at failpoint ${env!.SLUICE_FAILPOINTS}`);
         continue;
       }
+      // Its failpoint has not fired: the next child carries it instead.
+      if (env !== undefined) this.pendingEnv.unshift(env);
       const lines = p.stderr.trim().split('\n');
       // The runner's own error line says what happened; the stack after it rarely does.
       const own = lines.filter((l) => l.startsWith('sluice:'));
