@@ -5,11 +5,17 @@
  * take a final checkpoint and exit 0 (a second signal exits at once; the next run resumes from
  * the last checkpoint). Exit codes: 0 done, 1 job failed, 2 usage/invalid job, 3 fenced.
  *
+ * A failure that may pass (its error is `retriable`: a broker or storage away longer than the
+ * client's own retries) restarts the pipeline in this process from its last checkpoint, after
+ * `spec.restartPolicy`'s backoff, as the operator restarts a runner pod; a restart is a
+ * `restarting` event. Once `maxRestarts` are used, or for any other failure, it exits 1.
+ *
  * `runPipeline()` is the wiring both `sluice run` and `sluice runner` (the pod entry point) use:
  * storages, reader, JobRunner, signals, exit codes. Each command only adds how it reports.
  */
 import * as path from 'node:path';
 import { loadIngestJob } from '../api/load.ts';
+import { resolveRestartPolicy } from '../api/restart-policy.ts';
 import type { IngestJob } from '../api/types.ts';
 import { FencedError, SluiceError } from '../errors.ts';
 import { secretFromEnv } from '../secrets.ts';
@@ -25,6 +31,7 @@ import { schemeOf, StorageResolver } from '../storage/resolve.ts';
 import type { Storage } from '../storage/types.ts';
 import { registerBuiltinStorages } from '../storage/builtin.ts';
 import { parseArgs, parseRunnerFlag } from './args.ts';
+import { runWithRestarts } from './restarts.ts';
 import { jsonReporter, terminalReporter } from './progress.ts';
 import type { Reporter } from './progress.ts';
 
@@ -144,11 +151,12 @@ export async function runCommand(argv: string[]): Promise<number> {
     return 2;
   }
   const config = runtimeConfig(job, split?.index ?? 0, split?.parallelism);
+  const policy = resolveRestartPolicy(job.spec.restartPolicy);
   const startedAt = performance.now();
   const cpuAtStart = process.cpuUsage();
   let metrics: (() => SourceMetrics) | undefined;
   let reporter: Reporter = jsonReporter(process.stdout, () => metrics?.() ?? {});
-  return runPipeline(config, {
+  const hooks: PipelineHooks = {
     listener: {
       onRestore: (i) => reporter.event('restore', { job: config.job, runner: config.runner, parallelism: config.parallelism, ...i }),
       onCheckpoint: (e) => reporter.checkpoint(e),
@@ -187,6 +195,9 @@ export async function runCommand(argv: string[]): Promise<number> {
       // our own errors carry a message meant for the user; anything else is a bug: show its stack
       else process.stderr.write(`sluice: job ${config.job} failed: ${e instanceof SluiceError ? e.message : (e as Error).stack}\n`);
     },
+  };
+  return runWithRestarts(policy, (onError) => runPipeline(config, { ...hooks, onError: async (e, code, run) => (onError(e), hooks.onError?.(e, code, run)) }), {
+    onRestart: (r) => reporter.event('restarting', { job: config.job, runner: config.runner, ...r }),
   });
 }
 

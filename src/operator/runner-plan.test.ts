@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { IngestJob, IngestJobStatus } from '../api/types.ts';
-import { restartDelayMs, resolveRestartPolicy } from './restart-backoff.ts';
+import { restartDelayMs, resolveRestartPolicy } from '../api/restart-policy.ts';
 import { buildRunnerPod } from './runner-pod.ts';
 import { planJob } from './runner-plan.ts';
 import { specHash } from './spec-hash.ts';

@@ -19,7 +19,7 @@ import type { Condition, IngestJob, IngestJobStatus, RunnerStatus } from '../api
 import { findCondition, setCondition } from './conditions.ts';
 import type { ConditionInput } from './conditions.ts';
 import { exitSummary, finishedAt, podRestarts, podSpecHash, podState, runnerIndex } from './pod-state.ts';
-import { resolveRestartPolicy, restartDelayMs } from './restart-backoff.ts';
+import { resolveRestartPolicy, restartDelayMs } from '../api/restart-policy.ts';
 import { buildRunnerPod } from './runner-pod.ts';
 import { specHash } from './spec-hash.ts';
 import { aggregateRunners } from './status-aggregate.ts';

@@ -5,9 +5,10 @@
  *                   so that the moment can fall inside a later checkpoint's commit (the kill -9 a node loss gives);
  *   failpoint       SLUICE_FAILPOINTS=<name>:<n>: the runner kills itself inside the commit protocol;
  *   disruption      a backing service fails under a running runner (HDFS or the OSS emulator restarted,
- *                   faults injected): the runner either rides it out on retries — then it is killed
- *                   once it has checkpointed again — or fails with exit 1 while the service is away,
- *                   and the next step restarts it, as the operator would.
+ *                   faults injected): the runner either rides it out — on its clients' retries, or by
+ *                   restarting in its own process from its checkpoint (spec.restartPolicy) — and is
+ *                   killed once it has checkpointed again, or fails with exit 1 while the service is
+ *                   away, and the next step restarts it, as the operator would.
  *
  * A step whose runner exits 0 means the job finished early: the plan stops there (the caller asserts
  * enough kills landed). Any other exit is a failure that names the step and the runner's stderr.

@@ -1,9 +1,10 @@
 /**
  * When a failed runner may be started again: `spec.restartPolicy` (Flink's exponential-delay
- * restart strategy). The n-th restart waits initial * 2^n, capped at max.
+ * restart strategy). The n-th restart waits initial * 2^n, capped at max. The operator applies it
+ * to runner pods; `sluice run` applies it in its own process.
  */
-import { parseDuration } from '../api/duration.ts';
-import type { RestartPolicy } from '../api/types.ts';
+import { parseDuration } from './duration.ts';
+import type { RestartPolicy } from './types.ts';
 
 export interface ResolvedRestartPolicy {
   maxRestarts: number;
