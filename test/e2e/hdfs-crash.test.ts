@@ -20,7 +20,7 @@ import { runSluice } from '../helpers/sluice-process.ts';
 import { runCrashPlan } from './support/crash-plan.ts';
 import type { CrashStep } from './support/crash-plan.ts';
 import { crashSeed, prng } from '../helpers/prng.ts';
-import { writeSequencedInput } from './support/sequenced-input.ts';
+import { sequencedJobYaml, writeSequencedInput } from './support/sequenced-input.ts';
 import { checkExactlyOnce } from './support/sink-check.ts';
 import { webhdfsTree } from './support/webhdfs-tree.ts';
 
@@ -39,27 +39,12 @@ test('hdfs:// sink: SIGKILL at random moments and inside the commit protocol, an
   });
   await writeSequencedInput(path.join(dir, 'in.jsonl'), RECORDS);
   const job = path.join(dir, 'job.yaml');
-  await writeFile(job, `apiVersion: sluice.dev/v1alpha1
-kind: IngestJob
-metadata: {name: hdfs-crash}
-spec:
-  source:
-    files: {path: in.jsonl}
-    format: {type: json}
-    schema: [{name: seq, type: BIGINT}, {name: uid, type: INT}]
-  transform:
-    functions: [{name: uid_to_pid, params: [{name: uid, type: INT}], returns: INT, expression: "PMOD(uid, 3)"}]
-    query: SELECT seq, uid, uid_to_pid(uid) AS pid FROM source
-  sink:
-    path: ${hdfs.namenode}${base}/out
-    format: {type: csv}
-    partitionBy: [pid]
-    rollingPolicy: {fileSize: 64kb}
-    partitionCommit: {policy: [success-file]}
-  checkpoint: {interval: 250ms}
-  storage:
-    hdfs: {namenodes: {"${rpc}": "${hdfs.webhdfs}"}}
-`);
+  await writeFile(job, sequencedJobYaml({
+    name: 'hdfs-crash',
+    sink: `${hdfs.namenode}${base}/out`,
+    fileSize: '64kb',
+    storage: `    hdfs: {namenodes: {"${rpc}": "${hdfs.webhdfs}"}}`,
+  }));
   // A random moment after the restore (mostly while part files fill), or after a checkpoint
   // (often inside the next one's commit: a WebHDFS checkpoint takes 300-600 ms here).
   const random = (): CrashStep => ({ kind: 'random', maxDelayMs: 1500 });

@@ -29,7 +29,7 @@ import type { CrashStep } from './support/crash-plan.ts';
 import { EmulatorProcess } from './support/emulator-process.ts';
 import { openUploads, ossTree } from './support/oss-tree.ts';
 import { crashSeed, prng } from '../helpers/prng.ts';
-import { writeSequencedInput } from './support/sequenced-input.ts';
+import { sequencedJobYaml, writeSequencedInput } from './support/sequenced-input.ts';
 import { checkExactlyOnce } from './support/sink-check.ts';
 
 const SECRET_ENV = { SLUICE_SECRET_OSS_CREDS_ACCESSKEYID: TEST_KEY_ID, SLUICE_SECRET_OSS_CREDS_ACCESSKEYSECRET: TEST_KEY_SECRET };
@@ -68,28 +68,7 @@ async function setup(t: TestContext, records: number, sink: string, storage: (em
   // does ~150,000 records/s here, so it takes this many records for every kill to land.
   await writeSequencedInput(path.join(dir, 'in.jsonl'), records, 30);
   const job = path.join(dir, 'job.yaml');
-  await writeFile(job, `apiVersion: sluice.dev/v1alpha1
-kind: IngestJob
-metadata: {name: oss-crash}
-spec:
-  source:
-    files: {path: in.jsonl}
-    format: {type: json}
-    schema: [{name: seq, type: BIGINT}, {name: uid, type: INT}, {name: pad, type: STRING}]
-  transform:
-    functions: [{name: uid_to_pid, params: [{name: uid, type: INT}], returns: INT, expression: "PMOD(uid, 3)"}]
-    query: SELECT seq, uid, pad, uid_to_pid(uid) AS pid FROM source
-  sink:
-    path: ${sink}
-    format: {type: csv}
-    partitionBy: [pid]
-    rollingPolicy: {fileSize: 512kb}
-    uploadPartSize: 100kb
-    partitionCommit: {policy: [success-file]}
-  checkpoint: {interval: 250ms}
-  storage:
-${storage(emu)}
-`);
+  await writeFile(job, sequencedJobYaml({ name: 'oss-crash', sink, fileSize: '512kb', pad: true, uploadPartSize: '100kb', storage: storage(emu) }));
   return { emu, dir, job };
 }
 

@@ -15,7 +15,7 @@ import { SluiceProcess, runSluice } from '../helpers/sluice-process.ts';
 import type { SluiceEvent } from '../helpers/sluice-process.ts';
 import { TEST_BUCKET, TEST_KEY_ID, TEST_KEY_SECRET, emulatorClient, startTestEmulator } from '../oss-emulator/test-helpers.ts';
 import type { TestEmulator } from '../oss-emulator/test-helpers.ts';
-import { writeSequencedInput } from '../e2e/support/sequenced-input.ts';
+import { sequencedJobYaml, writeSequencedInput } from '../e2e/support/sequenced-input.ts';
 import { checkExactlyOnce } from '../e2e/support/sink-check.ts';
 import { openUploads, ossTree } from '../e2e/support/oss-tree.ts';
 import { withDeadline } from '../e2e/support/deadline.ts';
@@ -41,28 +41,15 @@ async function setup(t: TestContext, maxRestarts: number): Promise<Setup> {
   await writeSequencedInput(path.join(dir, 'in.jsonl'), RECORDS, 20);
   const prefix = `restart-${randomUUID()}/out`;
   const job = path.join(dir, 'job.yaml');
-  await writeFile(job, `apiVersion: sluice.dev/v1alpha1
-kind: IngestJob
-metadata: {name: run-restart}
-spec:
-  source:
-    files: {path: in.jsonl}
-    format: {type: json}
-    schema: [{name: seq, type: BIGINT}, {name: uid, type: INT}, {name: pad, type: STRING}]
-  transform:
-    query: SELECT seq, uid, pad, PMOD(uid, 3) AS pid FROM source
-  sink:
-    path: oss://${TEST_BUCKET}/${prefix}
-    format: {type: csv}
-    partitionBy: [pid]
-    rollingPolicy: {fileSize: 256kb}
-    uploadPartSize: 100kb
-    partitionCommit: {policy: [success-file]}
-  checkpoint: {interval: 200ms}
-  restartPolicy: {maxRestarts: ${maxRestarts}, backoff: {initial: 100ms, max: 400ms}}
-  storage:
-    oss: {endpoint: "${emu.emulator.endpoint}", region: ${emu.emulator.region}, pathStyle: true, credentialsSecret: oss-creds}
-`);
+  await writeFile(job, sequencedJobYaml({
+    name: 'run-restart',
+    sink: `oss://${TEST_BUCKET}/${prefix}`,
+    fileSize: '256kb',
+    pad: true,
+    uploadPartSize: '100kb',
+    extra: `  restartPolicy: {maxRestarts: ${maxRestarts}, backoff: {initial: 100ms, max: 400ms}}\n`,
+    storage: `    oss: {endpoint: "${emu.emulator.endpoint}", region: ${emu.emulator.region}, pathStyle: true, credentialsSecret: oss-creds}`,
+  }));
   return { emu, job, prefix };
 }
 
