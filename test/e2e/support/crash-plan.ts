@@ -71,7 +71,11 @@ export async function runCrashPlan(o: CrashPlanOptions): Promise<CrashPlanResult
       const outcome = await withDeadline(`${describe(step)} (stderr: ${p.stderr.slice(-500)})`, deadline, runStep(p, step, o.random));
       const x = await p.exited;
       const checkpoints = p.events.filter(isCheckpoint).length;
-      result.log.push(`${describe(step)}: ${x.signal ?? `exit ${x.code}`}${outcome ? ` (${outcome})` : ''}, ${checkpoints} checkpoints, ${Date.now() - t0} ms`);
+      const restarts = p.events.filter((e) => e.event === 'restarting').length;
+      result.log.push(
+        `${describe(step)}: ${x.signal ?? `exit ${x.code}`}${outcome ? ` (${outcome})` : ''}, ${checkpoints} checkpoints, ` +
+          `${restarts > 0 ? `${restarts} restart(s) in process, ` : ''}${Date.now() - t0} ms`,
+      );
       if (x.signal === 'SIGKILL') {
         result.kills++;
         if (outcome === 'rode out') result.rodeOut++;
