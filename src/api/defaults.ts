@@ -207,6 +207,7 @@ export function resolveSpec(spec: IngestJobSpec, jobName = 'job'): { resolved: R
       maxRestarts: restart.maxRestarts ?? D.maxRestarts,
       backoffInitialMs: r.duration(restart.backoff?.initial, D.backoffInitial, 'spec.restartPolicy.backoff.initial'),
       backoffMaxMs: r.duration(restart.backoff?.max, D.backoffMax, 'spec.restartPolicy.backoff.max'),
+      backoffResetThresholdMs: r.duration(restart.backoff?.resetThreshold, D.backoffResetThreshold, 'spec.restartPolicy.backoff.resetThreshold'),
     },
     suspend: spec.suspend ?? false,
   };

@@ -45,6 +45,8 @@ export const FLINK_DEFAULTS = {
   maxRestarts: 10,
   backoffInitial: '5s',
   backoffMax: '5m',
+  /** restart-strategy.exponential-delay.reset-backoff-threshold */
+  backoffResetThreshold: '1h',
   /** Sluice: the user WebHDFS requests run as */
   hdfsUser: 'sluice',
   /** Sluice: OSS request signature */

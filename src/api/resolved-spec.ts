@@ -122,6 +122,6 @@ export interface ResolvedSpec {
   parallelism: number;
   storage: ResolvedStorage;
   runner: { image: string | null; resources: RunnerSpec['resources'] | null; podTemplate: RunnerSpec['podTemplate'] | null };
-  restartPolicy: { maxRestarts: number; backoffInitialMs: number; backoffMaxMs: number };
+  restartPolicy: { maxRestarts: number; backoffInitialMs: number; backoffMaxMs: number; backoffResetThresholdMs: number };
   suspend: boolean;
 }

@@ -456,10 +456,11 @@ export const specSchema: JSONSchemaProps = obj(
       podTemplate: { type: 'object', description: 'Merged into each runner Pod (labels, nodeSelector, tolerations...).', 'x-kubernetes-preserve-unknown-fields': true },
     }),
     restartPolicy: obj('Restarts of a failed runner, from the last checkpoint. Flink: restart-strategy.exponential-delay.*.', {
-      maxRestarts: int(doc('Restarts before the job is Stalled.', 'restart-strategy.exponential-delay.attempts-before-reset-backoff', D.maxRestarts), { minimum: 0, maximum: 10000, format: 'int32' }),
+      maxRestarts: int(doc('Restarts in a row (no run of backoff.resetThreshold between them) before the job is Stalled.', 'restart-strategy.exponential-delay.attempts-before-reset-backoff', D.maxRestarts), { minimum: 0, maximum: 10000, format: 'int32' }),
       backoff: obj('Delay between restarts, doubling.', {
         initial: duration(doc('First delay.', 'restart-strategy.exponential-delay.initial-backoff', D.backoffInitial)),
         max: duration(doc('Largest delay.', 'restart-strategy.exponential-delay.max-backoff', D.backoffMax)),
+        resetThreshold: duration(doc('A runner that ran this long without failing counts its restarts (and its backoff) from zero again.', 'restart-strategy.exponential-delay.reset-backoff-threshold', D.backoffResetThreshold)),
       }),
     }),
     suspend: bool(doc('Stop the runners after a final checkpoint; false resumes from it.', null, false)),

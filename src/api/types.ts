@@ -241,7 +241,8 @@ export interface RunnerSpec {
 export interface RestartPolicy {
   /** @default 10 */
   maxRestarts?: number;
-  backoff?: { initial?: string; max?: string };
+  /** `resetThreshold`: a run this long without failing starts the count and the backoff again. @default 1h */
+  backoff?: { initial?: string; max?: string; resetThreshold?: string };
 }
 
 export interface IngestJobSpec {

@@ -4,7 +4,7 @@ import { SluiceError } from '../errors.ts';
 import { runWithRestarts } from './restarts.ts';
 import type { RestartNotice } from './restarts.ts';
 
-const policy = { maxRestarts: 3, initialMs: 100, maxMs: 250 };
+const policy = { maxRestarts: 3, initialMs: 100, maxMs: 250, resetAfterMs: 60_000 };
 const away = (): SluiceError => new SluiceError('broker away', { retriable: true });
 
 /** A `once` that plays the given outcomes in turn: an exit code, or exit 1 with that error. */
@@ -55,6 +55,21 @@ test('a failure that is not retriable, a fenced runner and a stop end the proces
   }
 });
 
+test('a run that lasted resetThreshold counts restarts and the backoff from zero again', async () => {
+  // Each run lasts what the fake clock says: two short failures, a long run that fails, then
+  // three short failures: without the reset the fifth failure would exhaust maxRestarts 3.
+  const lasted = [1_000, 1_000, 60_000, 1_000, 1_000, 1_000];
+  let t = 0;
+  let run = 0;
+  const s = script([away(), away(), away(), away(), away(), away(), 0]);
+  const r = recorder();
+  const code = await runWithRestarts(policy, (onError) => s.once(onError).finally(() => (t += lasted[run++] ?? 0)), { ...r.hooks, now: () => t });
+  assert.equal(code, 1);
+  assert.equal(s.runs(), 6);
+  assert.deepEqual(r.notices.map((n) => n.restart), [1, 2, 1, 2, 3]);
+  assert.deepEqual(r.waits, [100, 200, 100, 200, 250]);
+});
+
 test('maxRestarts 0 never restarts', async () => {
   const s = script([away()]);
   assert.equal(await runWithRestarts({ ...policy, maxRestarts: 0 }, s.once, recorder().hooks), 1);
@@ -64,7 +79,7 @@ test('maxRestarts 0 never restarts', async () => {
 test('SIGTERM during the backoff ends the wait at once with exit 1, and the handler is removed', async () => {
   const s = script([away(), 0]);
   const before = process.listenerCount('SIGTERM');
-  const code = runWithRestarts({ maxRestarts: 3, initialMs: 3_600_000, maxMs: 3_600_000 }, s.once, {
+  const code = runWithRestarts({ ...policy, initialMs: 3_600_000, maxMs: 3_600_000 }, s.once, {
     // the real backoff sleep, with the signal sent as soon as the restart is announced
     onRestart: () => setImmediate(() => process.emit('SIGTERM')),
   });

@@ -51,6 +51,14 @@ export function finishedAt(pod: V1Pod): number | undefined {
   return cond.length > 0 ? Math.max(...cond) : toMillis(pod.metadata?.creationTimestamp);
 }
 
+/** How long the runner container ran before it stopped (undefined while it runs, or when unknown). */
+export function ranFor(pod: V1Pod): number | undefined {
+  const t = pod.status?.containerStatuses?.[0]?.state?.terminated;
+  const started = toMillis(t?.startedAt);
+  const finished = toMillis(t?.finishedAt);
+  return started !== undefined && finished !== undefined ? Math.max(0, finished - started) : undefined;
+}
+
 /** The container's exit code and reason, for events and status messages. */
 export function exitSummary(pod: V1Pod): string {
   const t = pod.status?.containerStatuses?.[0]?.state?.terminated;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
 import type { IngestJob, IngestJobStatus } from '../api/types.ts';
-import { restartDelayMs, resolveRestartPolicy } from '../api/restart-policy.ts';
+import { restartDelayMs, restartsBefore, resolveRestartPolicy } from '../api/restart-policy.ts';
 import { buildRunnerPod } from './runner-pod.ts';
 import { planJob } from './runner-plan.ts';
 import { specHash } from './spec-hash.ts';
@@ -18,11 +18,13 @@ function withStatus(job: IngestJob, status: IngestJobStatus): IngestJob {
   return { ...job, status };
 }
 
-test('restart backoff: 5s doubling to 5m by default; maxRestarts 10', () => {
+test('restart backoff: 5s doubling to 5m by default; maxRestarts 10; reset after a run of 1h', () => {
   const p = resolveRestartPolicy(undefined);
-  assert.deepEqual(p, { maxRestarts: 10, initialMs: 5000, maxMs: 300_000 });
+  assert.deepEqual(p, { maxRestarts: 10, initialMs: 5000, maxMs: 300_000, resetAfterMs: 3_600_000 });
   assert.deepEqual([0, 1, 2, 5, 6, 30].map((k) => restartDelayMs(p, k)), [5000, 10_000, 20_000, 160_000, 300_000, 300_000]);
+  assert.deepEqual([undefined, 0, 3_599_999, 3_600_000].map((ran) => restartsBefore(p, 7, ran)), [7, 7, 7, 0]);
   assert.throws(() => resolveRestartPolicy({ backoff: { initial: '5 parsecs' } }), /spec\.restartPolicy\.backoff\.initial/);
+  assert.throws(() => resolveRestartPolicy({ backoff: { resetThreshold: 'soon' } }), /spec\.restartPolicy\.backoff\.resetThreshold/);
 });
 
 test('spec hash ignores suspend and key order', () => {
@@ -79,6 +81,30 @@ test('the replacement pod carries the restart count, so it survives a stale stat
   const stale = withStatus(job, { ...job.status, runners: [{ index: 0, state: 'Running', restarts: 1 }] });
   const again = planJob({ job: stale, pods: [withPhase(podFor(job, 0, 3), 'Running')], now: NOW });
   assert.equal(again.status?.runners[0]?.restarts, 3);
+});
+
+test('a runner that ran backoff.resetThreshold before failing counts from zero again: no Stalled after rare failures', () => {
+  const base = sampleJob({ restartPolicy: { maxRestarts: 2, backoff: { resetThreshold: '1h' } } });
+  const hash = specHash(base.spec);
+  const job = withStatus(base, { phase: 'Running', lastAppliedSpecHash: hash, runners: [{ index: 0, state: 'Running', restarts: 2 }] });
+  const failedAt = NOW - 6_000;
+  const ran = (ms: number): V1Pod => {
+    const pod = withPhase(podFor(job, 0, 2), 'Failed', new Date(failedAt).toISOString());
+    pod.status!.containerStatuses![0]!.state!.terminated!.startedAt = new Date(failedAt - ms).toISOString() as unknown as Date;
+    return pod;
+  };
+  // Two hours without a failure: restart 1 after the initial 5 s, not Stalled.
+  const plan = planJob({ job, pods: [ran(2 * 3_600_000)], now: NOW });
+  assert.deepEqual(plan.delete.map((d) => d.cause), ['restart']);
+  assert.equal(plan.status?.runners[0]?.restarts, 1);
+  assert.notEqual(plan.status?.phase, 'Stalled');
+  assert.match(plan.events.find((e) => e.reason === 'RunnerRestarted')!.message, /restart 1 of at most 2/);
+  const next = planJob({ job: withStatus(job, plan.status!), pods: [], now: NOW + 1000 });
+  assert.equal(next.create[0]?.metadata?.annotations?.['sluice.dev/restarts'], '1');
+  // A short run keeps the count: the same failure after 10 minutes stalls the job.
+  const short = planJob({ job, pods: [ran(600_000)], now: NOW });
+  assert.equal(short.status?.phase, 'Stalled');
+  assert.equal(short.delete.length, 0);
 });
 
 test('maxRestarts exhausted: Stalled, the failed pod is kept, no new pod, sticky until the spec changes', () => {

@@ -7,7 +7,8 @@
  *   1. pod terminating → wait for it to go (its deletion event requeues the job);
  *   2. pod built from another spec (spec-hash annotation) → delete; recreated from the new spec;
  *   3. pod Failed → after backoff(restarts) delete it and count a restart; when restarts reached
- *      maxRestarts → keep it (logs stay readable), the job is Stalled;
+ *      maxRestarts → keep it (logs stay readable), the job is Stalled. A pod that ran
+ *      backoff.resetThreshold before it failed starts the count again from zero;
  *   4. no pod → create one (unless the job is Succeeded or Stalled for this very spec, or a pod
  *      of another spec still exists at any index: runners of two specs never overlap);
  * pods of indexes >= parallelism are deleted; `suspend` deletes every pod (SIGTERM = final
@@ -18,8 +19,8 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { Condition, IngestJob, IngestJobStatus, RunnerStatus } from '../api/types.ts';
 import { findCondition, setCondition } from './conditions.ts';
 import type { ConditionInput } from './conditions.ts';
-import { exitSummary, finishedAt, podRestarts, podSpecHash, podState, runnerIndex } from './pod-state.ts';
-import { resolveRestartPolicy, restartDelayMs } from '../api/restart-policy.ts';
+import { exitSummary, finishedAt, podRestarts, podSpecHash, podState, ranFor, runnerIndex } from './pod-state.ts';
+import { resolveRestartPolicy, restartDelayMs, restartsBefore } from '../api/restart-policy.ts';
 import { buildRunnerPod } from './runner-pod.ts';
 import { specHash } from './spec-hash.ts';
 import { aggregateRunners } from './status-aggregate.ts';
@@ -147,7 +148,9 @@ export function planJob(input: PlanInput): Plan {
       specChanged = true;
       state = 'Terminating';
     } else if (pod && st === 'Failed') {
-      const k = podRestarts(pod);
+      // A runner that ran backoff.resetThreshold before it failed counts from zero again (Flink).
+      const k = restartsBefore(policy, podRestarts(pod), ranFor(pod));
+      if (k === 0) restarts = 0;
       if (before?.state !== 'Failed') {
         plan.events.push({ type: 'Warning', reason: 'RunnerFailed', message: `runner ${i} (pod ${podName}) failed: ${exitSummary(pod)}` });
       }
