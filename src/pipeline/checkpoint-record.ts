@@ -54,6 +54,7 @@ export interface CheckpointRecord {
 /** Rewritten after each checkpoint's files are published: what the other runners read. */
 export interface CommittedMarker {
   version: 1;
+  /** The record it names: `chk-<epoch>-<id>`. */
   epoch: number;
   id: number;
   at: string;

@@ -82,3 +82,32 @@ test('sweepTemps removes the temp files of a put or create-if-absent cut short, 
   assert.deepEqual((await st.latest())?.source, { at: 1 });
   assert.equal(await st.sweepTemps(), 0);
 });
+
+test('settledRecord: the marker record, unless a newer record written at another parallelism still awaits its next owner', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sluice-ck-'));
+  const st = new CheckpointStore(new LocalStorage(), dir, 'j', 2);
+  const at = (e: number, id: number, parallelism: number): CheckpointRecord => ({ ...record(e, id), runner: 2, parallelism });
+  const marker = (r: CheckpointRecord) => ({ version: 1 as const, epoch: r.epoch, id: r.id, at: r.createdAt, watermark: null, finished: false, counters: r.counters });
+  assert.deepEqual(await st.settledRecord(2), { settled: true, record: null }, 'no record: nothing to resume');
+
+  await st.write(at(1, 10, 3));
+  await st.writeCommitted(marker(at(1, 10, 3)));
+  const s1 = await st.settledRecord(2);
+  assert.ok(s1.settled && s1.record?.id === 10, 'the marker names the newest record');
+
+  // The parallelism-3 process published checkpoint 11 and died before its marker.
+  await st.write(at(1, 11, 3));
+  const s2 = await st.settledRecord(2);
+  assert.ok(!s2.settled && /checkpoint 11, written at parallelism 3, is newer than the one its committed marker names \(10\)/.test(s2.why), JSON.stringify(s2));
+  const same = await st.settledRecord(3);
+  assert.ok(same.settled && same.record?.id === 10, 'at the same parallelism no split moved: the marker record');
+
+  // Its next owner publishes 11 again and names it.
+  await st.writeCommitted(marker(at(1, 11, 3)));
+  const s3 = await st.settledRecord(2);
+  assert.ok(s3.settled && s3.record?.id === 11);
+  // ...and goes on at the new parallelism: its newer records do not block anyone.
+  await st.write(at(2, 12, 2));
+  const s4 = await st.settledRecord(2);
+  assert.ok(s4.settled && s4.record?.id === 11);
+});

@@ -3,9 +3,10 @@
  *
  *   epoch-<e>            claimed (create-if-absent) by each process that starts this runner
  *   chk-<epoch>-<id>     checkpoint records (create-if-absent), JSON, versioned
- *   committed            progress marker rewritten after each checkpoint's files are published
+ *   committed            progress marker rewritten after each checkpoint's files are published,
+ *                        and at restore once the restored record is published again
  *   retired              written when the lineage's runner index vanished and another runner
- *                        cleaned it up (see JobRunner: retireVanishedLineages)
+ *                        settled it (see JobRunner: retireVanishedLineages)
  *
  * and, per job, `<dir>/checkpoints/<job>/job.json` holding the job's part-file UUID, created
  * once and read back by every runner so all of them name files alike.
@@ -147,42 +148,49 @@ export class CheckpointStore {
     return (await this.storage.list(this.jobDir)).filter((e) => e.isDirectory && /^\d+$/.test(e.name)).map((e) => Number(e.name)).sort((a, b) => a - b);
   }
 
+  /** This lineage's `committed` marker, or null before its first publication. */
+  async readMarker(): Promise<CommittedMarker | null> {
+    const data = await this.storage.read(this.storage.join(this.dir, 'committed'));
+    return data === null ? null : (JSON.parse(Buffer.from(data).toString('utf8')) as CommittedMarker);
+  }
+
   /**
-   * The record runner `r` last published fully (named by its `committed` marker), or null. Read
-   * only: a newer record of that lineage may be an orphan a fenced process wrote, so only the
-   * marker's record is trusted; it is never pruned (prune runs after the marker is written).
+   * The record a runner at `parallelism` may take this lineage's positions from (the positions
+   * of splits that moved to it): the one the `committed` marker names, unless a newer record was
+   * written at another parallelism. Such a record's process died between publishing it and
+   * naming it (some of its files may be visible), and the splits it read now belong to other
+   * runners: only once the lineage's next owner has published it again and named it
+   * (`settled: false` until then) do its positions agree with what readers see. A newer record
+   * at the same parallelism cannot matter: no split moved, so its positions for the caller's
+   * splits are values carried from an older merge, never ahead of the caller's own.
    */
-  async publishedRecord(r: number): Promise<CheckpointRecord | null> {
-    const dir = this.storage.join(this.jobDir, String(r));
-    const marker = await this.storage.read(this.storage.join(dir, 'committed'));
-    if (marker === null) return null;
-    const m = JSON.parse(Buffer.from(marker).toString('utf8')) as CommittedMarker;
-    const file = this.storage.join(dir, `chk-${pad(m.epoch)}-${pad(m.id)}`);
+  async settledRecord(parallelism: number): Promise<{ settled: true; record: CheckpointRecord | null } | { settled: false; why: string }> {
+    const names = await this.recordNames();
+    const newest = names.at(-1);
+    if (newest === undefined) return { settled: true, record: null };
+    const m = await this.readMarker();
+    const named = m !== null && newest.epoch === m.epoch && newest.id === m.id;
+    const marked = m === null ? null : await this.readRecord(m.epoch, m.id, true);
+    if (named) return { settled: true, record: marked };
+    const latest = await this.readRecord(newest.epoch, newest.id, false);
+    if (latest === null || latest.parallelism === parallelism) return { settled: true, record: marked };
+    return {
+      settled: false,
+      why: `${this.dir}: checkpoint ${newest.id}, written at parallelism ${latest.parallelism}, is newer than the one its committed marker names (${m === null ? 'none' : m.id})`,
+    };
+  }
+
+  /** Record `chk-<epoch>-<id>`; null if it is gone, or an error when `required` (named by the marker). */
+  private async readRecord(epoch: number, id: number, required: boolean): Promise<CheckpointRecord | null> {
+    const file = this.storage.join(this.dir, `chk-${pad(epoch)}-${pad(id)}`);
     const data = await this.storage.read(file);
-    if (data === null) throw new SluiceError(`checkpoint record ${file} named by ${dir}/committed is missing`, { retriable: true });
-    return decodeRecord(data, file);
+    if (data === null && required) throw new SluiceError(`checkpoint record ${file} named by ${this.dir}/committed is missing`, { retriable: true });
+    return data === null ? null : decodeRecord(data, file);
   }
 
   /** The same job's lineage of runner index `r`. */
   lineage(r: number): CheckpointStore {
     return new CheckpointStore(this.storage, this.checkpointDir, this.job, r);
-  }
-
-  /**
-   * Delete the records newer than the one the `committed` marker names (all, without a marker):
-   * their files were never published. Only for a lineage whose splits resumed elsewhere from
-   * its published position: recommitting those files later would duplicate their records.
-   */
-  async dropUnpublished(): Promise<number> {
-    const marker = await this.storage.read(this.storage.join(this.dir, 'committed'));
-    const m = marker === null ? null : (JSON.parse(Buffer.from(marker).toString('utf8')) as CommittedMarker);
-    let dropped = 0;
-    for (const r of await this.recordNames()) {
-      if (m !== null && (r.epoch < m.epoch || (r.epoch === m.epoch && r.id <= m.id))) continue;
-      await this.storage.delete(this.storage.join(this.dir, r.name));
-      dropped++;
-    }
-    return dropped;
   }
 
   /** The epoch claimed by the runner that retired this lineage, or null. */

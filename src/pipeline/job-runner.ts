@@ -17,7 +17,7 @@
  * End of input is a last checkpoint marked finished.
  */
 import type { Row } from '../api/types.ts';
-import { FencedError, JobFailedError } from '../errors.ts';
+import { FencedError, JobFailedError, SluiceError } from '../errors.ts';
 import type { Decoder, Encoder } from '../formats/index.ts';
 import { createDecoder, createEncoder } from '../formats/index.ts';
 import type { CompiledQuery } from '../sql/index.ts';
@@ -28,7 +28,7 @@ import { PartitionCommitter } from '../sink/partition-committer.ts';
 import type { RawBatch, SplitReader } from '../sources/types.ts';
 import type { PendingFile, Storage } from '../storage/types.ts';
 import { CheckpointStore } from './checkpoint-store.ts';
-import type { CheckpointRecord, Counters } from './checkpoint-record.ts';
+import type { AwaitingPartition, CheckpointRecord, Counters } from './checkpoint-record.ts';
 import { RECORD_VERSION } from './checkpoint-record.ts';
 import type { RuntimeConfig } from './runtime-config.ts';
 import { BadRecordHandler } from './bad-records.ts';
@@ -78,6 +78,8 @@ const BATCH = 8192;
 /** Files of one checkpoint published (or re-published at restore) at once. */
 const COMMIT_CONCURRENCY = 8;
 const POLL_WAIT_MS = 200;
+/** How long a restore waits for another lineage's last checkpoint to be settled by its owner. */
+const SETTLE_WAIT_MS = 120_000;
 
 export class JobRunner {
   private readonly c: RuntimeConfig;
@@ -165,39 +167,71 @@ export class JobRunner {
     const positions: unknown[] = rec === null ? [] : [rec.source];
     for (const r of await this.store.lineages()) {
       if (r === this.c.runner) continue;
-      const other = await this.store.publishedRecord(r);
+      const other = await this.settledRecordOf(r);
       if (other !== null) positions.push(other.source);
     }
     return positions.length === 0 ? undefined : merge(positions);
   }
 
   /**
-   * Lineages of runner indexes that no longer exist (the parallelism went down) are cleaned up
-   * by runner `r % parallelism`: it claims an epoch there (a leftover process of that index is
-   * fenced), drops the records that lineage never published, and aborts its hidden part files.
-   * Those records' splits resume elsewhere from the lineage's published position (mergedSource),
-   * so their files must never be committed — a later scale-up would otherwise recommit them and
-   * duplicate their records. Done once per lineage state (the `retired` marker names the epoch).
+   * Lineage `r`'s settled record (see CheckpointStore.settledRecord). A lineage whose last
+   * process, at another parallelism, died between publishing a checkpoint and naming it in its
+   * marker is settled by its next owner — its own runner, or for a vanished index the runner that
+   * retires it — at that owner's restore: wait for it, as long as SETTLE_WAIT_MS, then fail
+   * (retriable) naming why.
    */
-  private async retireVanishedLineages(places: Array<[Storage, string]>): Promise<number> {
+  private async settledRecordOf(r: number): Promise<CheckpointRecord | null> {
+    const lineage = this.store.lineage(r);
+    const deadline = Date.now() + SETTLE_WAIT_MS;
+    for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
+      const s = await lineage.settledRecord(this.c.parallelism);
+      if (s.settled) return s.record;
+      if (Date.now() > deadline) {
+        throw new SluiceError(`runner ${this.c.runner} cannot resume the splits runner ${r} read: ${s.why} within ${SETTLE_WAIT_MS / 1000}s (runner ${r}, or the runner that retires it, settles it when it starts)`, { retriable: true });
+      }
+      // Another process's restore, not an event this one can await.
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+
+  /**
+   * Lineages of runner indexes that no longer exist (the parallelism went down) are settled by
+   * runner `r % parallelism`: it claims an epoch there (a leftover process of that index is
+   * fenced), publishes the lineage's newest record again (idempotent, as its own restore would:
+   * the dead runner may have published some of its files already), names it in the lineage's
+   * marker, and aborts the lineage's other hidden part files. The lineage's splits resume
+   * elsewhere from exactly that record (mergedSource), and a later scale-up restores it from the
+   * same record. Its partitions still awaiting commit are handed to this runner's committer.
+   * Done once per lineage state (the `retired` marker names the epoch).
+   */
+  private async retireVanishedLineages(places: Array<[Storage, string]>): Promise<{ aborted: number; awaiting: AwaitingPartition[] }> {
     const n = this.c.parallelism;
     let aborted = 0;
+    const awaiting: AwaitingPartition[] = [];
     for (const r of await this.store.lineages()) {
       if (r < n || r % n !== this.c.runner) continue;
       const other = this.store.lineage(r);
       if ((await other.retiredEpoch()) === (await other.highestEpoch())) continue; // nothing ran there since
       const epoch = await other.claimEpoch();
       await other.sweepTemps();
-      await other.dropUnpublished();
+      const newest = await other.latest();
+      const pending = newest?.pending ?? [];
+      await forEachBounded(pending, COMMIT_CONCURRENCY, (p) => this.storageOf(p).commitAfterRecovery(p.file));
+      const referenced = new Set(pending.map((p) => p.file.target));
       for (const [storage, root] of places) {
         for (const u of await storage.listUncommitted(root, `part-${this.jobUuid}-${r}-`)) {
+          if (referenced.has(u.target)) continue;
           await storage.abortPending(u);
           aborted++;
         }
       }
+      if (newest !== null) {
+        await other.writeCommitted({ version: 1, epoch: newest.epoch, id: newest.id, at: new Date(this.clock()).toISOString(), watermark: newest.watermark, finished: newest.finished, counters: newest.counters });
+        awaiting.push(...newest.awaiting);
+      }
       await other.markRetired(epoch, this.c.runner);
     }
-    return aborted;
+    return { aborted, awaiting };
   }
 
   private async restore(): Promise<CheckpointRecord | null> {
@@ -230,14 +264,15 @@ export class JobRunner {
       await storage.abortPending(u);
       aborted++;
     }
-    aborted += await this.retireVanishedLineages(places);
+    const retired = await this.retireVanishedLineages(places);
+    aborted += retired.aborted;
     if (rec !== null) {
       // Everything in `rec` is published now: say so, so other runners may trust this record.
       await this.store.writeCommitted({ version: 1, epoch: rec.epoch, id: rec.id, at: new Date(this.clock()).toISOString(), watermark: rec.watermark, finished: rec.finished, counters: rec.counters });
     }
     this.restoredSource = await this.mergedSource(rec);
     this.sink = this.makeSink(rec?.partCounter ?? 0);
-    this.committer = new PartitionCommitter(this.c.sink.commit, this.d.sinkStorage, this.c.sink.path, rec?.awaiting ?? []);
+    this.committer = new PartitionCommitter(this.c.sink.commit, this.d.sinkStorage, this.c.sink.path, mergeAwaiting(rec?.awaiting ?? [], retired.awaiting));
     this.badRecords = new BadRecordHandler(this.c.badRecords, this.c.sourceFormat, {
       storage: this.d.deadLetterStorage,
       topic: this.d.deadLetterTopic,
@@ -496,4 +531,14 @@ export class JobRunner {
       await new Promise((r) => setTimeout(r, 200));
     }
   }
+}
+
+/** Partitions awaiting commit from several records: one entry per path, due only once the latest checkpoint that wrote it is. */
+function mergeAwaiting(...lists: AwaitingPartition[][]): AwaitingPartition[] {
+  const byPath = new Map<string, AwaitingPartition>();
+  for (const a of lists.flat()) {
+    const seen = byPath.get(a.path);
+    byPath.set(a.path, seen === undefined ? { ...a } : { path: a.path, createdAt: Math.min(seen.createdAt, a.createdAt), checkpointId: Math.max(seen.checkpointId, a.checkpointId) });
+  }
+  return [...byPath.values()];
 }

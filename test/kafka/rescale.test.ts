@@ -89,6 +89,8 @@ async function runUntilVisible(job: string, out: string, n: number, lines: numbe
     for (const p of procs) for (const e of p.events) old.add(e);
     await Promise.race(procs.map((p) => p.waitFor((e) => e.event === 'checkpoint' && !old.has(e))));
   }
+  // A runner still starting has no SIGTERM handler yet: wait for its first checkpoint.
+  for (const p of procs) await p.waitFor((e) => e.event === 'checkpoint');
   for (const p of procs) p.kill('SIGTERM');
   for (const p of procs) assert.equal((await p.exited).code, 0, p.stderr);
 }
@@ -119,3 +121,26 @@ test('3 → 2 → 3 runners after a crash between a checkpoint record and its pu
   await runUntilVisible(job, out, 3, 2 * PER_PHASE);
   await assertExactlyOnce(out, 2 * PER_PHASE);
 });
+
+for (const doomedIndex of [2, 1]) {
+  const role = doomedIndex === 2 ? 'a vanished index (retired by runner 0)' : 'a surviving index (settled by its own restore)';
+  test(`3 → 2 runners after runner ${doomedIndex} died between publishing a checkpoint and its committed marker, ${role}: nothing lands twice`, { timeout: 300_000 }, async () => {
+    // The runner dies after publishing its 2nd checkpoint's files and before its `committed`
+    // marker names that checkpoint. Those files are visible: whoever reads its partitions next
+    // must resume after them, not from the checkpoint the marker still names.
+    const { job, out, produceMore } = await rescaleJob(`settle-${doomedIndex}`);
+    const healthy = [0, 1, 2].filter((i) => i !== doomedIndex).map((i) => new SluiceProcess(['run', job, '--runner', `${i}/3`, '--json']));
+    const doomed = new SluiceProcess(['run', job, '--runner', `${doomedIndex}/3`, '--json'], { SLUICE_FAILPOINTS: 'before-marker:2', SLUICE_TEST_MAX_RATE: '2000' });
+    assert.equal((await doomed.exited).signal, 'SIGKILL', doomed.stderr);
+    assert.ok(doomed.stderr.includes('failpoint before-marker'), doomed.stderr);
+    for (const p of healthy) p.kill('SIGTERM');
+    for (const p of healthy) assert.equal((await p.exited).code, 0, p.stderr);
+
+    await runUntilVisible(job, out, 2, PER_PHASE);
+    await assertExactlyOnce(out, PER_PHASE);
+    // and back to three, with new records
+    await produceMore(PER_PHASE);
+    await runUntilVisible(job, out, 3, 2 * PER_PHASE);
+    await assertExactlyOnce(out, 2 * PER_PHASE);
+  });
+}
