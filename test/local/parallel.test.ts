@@ -55,8 +55,9 @@ spec:
   assert.equal(seen.indexOf(0), -1);
 });
 
-test('parallelism 3 → 2 while reading files: moved files resume where they were published, none is read twice', { timeout: 120_000 }, async () => {
-  const dir = await mkdtemp(path.join(tmpdir(), 'sluice-par-rescale-'));
+/** 5 files of 10,000 `{"seq"}` lines and a job reading them into `out/`, checkpointing every 200 ms. */
+async function fiveFileJob(name: string): Promise<{ dir: string; job: string; records: number }> {
+  const dir = await mkdtemp(path.join(tmpdir(), `sluice-par-${name}-`));
   await mkdir(path.join(dir, 'in'));
   let seq = 0;
   for (let f = 0; f < 5; f++) {
@@ -67,12 +68,28 @@ test('parallelism 3 → 2 while reading files: moved files resume where they wer
   const job = path.join(dir, 'job.yaml');
   await writeFile(job, `apiVersion: sluice.dev/v1alpha1
 kind: IngestJob
-metadata: {name: rescale}
+metadata: {name: ${name}}
 spec:
   source: {files: {path: in}, format: {type: json}, schema: [{name: seq, type: BIGINT}]}
   sink: {path: out, format: {type: csv}}
   checkpoint: {interval: 200ms}
 `);
+  return { dir, job, records: seq };
+}
+
+/** Every seq below `records` is visible under `dir/out` exactly once. */
+async function assertEachSeqOnce(dir: string, records: number, context = ''): Promise<void> {
+  const seen = new Uint8Array(records);
+  for (const l of await readLines(await visibleFiles(path.join(dir, 'out')))) {
+    const s = Number(l);
+    assert.equal(seen[s], 0, `seq ${s} twice${context}`);
+    seen[s] = 1;
+  }
+  assert.equal(seen.indexOf(0), -1, `seq ${seen.indexOf(0)} missing`);
+}
+
+test('parallelism 3 → 2 while reading files: moved files resume where they were published, none is read twice', { timeout: 120_000 }, async () => {
+  const { dir, job, records } = await fiveFileJob('rescale');
   // 3 runners, slowed down, stopped (final checkpoint) once each has published some records:
   // files 0, 1, 2 are then half read, and with 2 runners file 2 moves from runner 2 to runner 0
   const slow = { SLUICE_TEST_MAX_RATE: '8000' };
@@ -88,11 +105,23 @@ spec:
   }
   const two = [0, 1].map((i) => new SluiceProcess(['run', job, '--runner', `${i}/2`, '--json']));
   for (const r of two) assert.equal((await r.exited).code, 0, r.stderr);
-  const seen = new Uint8Array(seq);
-  for (const l of await readLines(await visibleFiles(path.join(dir, 'out')))) {
-    const s = Number(l);
-    assert.equal(seen[s], 0, `seq ${s} twice (first phase committed ${firstPhase.join(' + ')})`);
-    seen[s] = 1;
-  }
-  assert.equal(seen.indexOf(0), -1, `seq ${seen.indexOf(0)} missing`);
+  await assertEachSeqOnce(dir, records, ` (first phase committed ${firstPhase.join(' + ')})`);
 });
+
+for (const doomed of [2, 1]) {
+  test(`parallelism 3 → 2 after runner ${doomed} died between publishing a checkpoint and its committed marker: none is read twice`, { timeout: 120_000 }, async () => {
+    const { dir, job, records } = await fiveFileJob('settle');
+    // Runner `doomed` publishes its 2nd checkpoint's files and dies before its marker names it;
+    // the others stop cleanly mid-read. Then 2 runners read everything that is left.
+    const slow = { SLUICE_TEST_MAX_RATE: '8000' };
+    const others = [0, 1, 2].filter((i) => i !== doomed).map((i) => new SluiceProcess(['run', job, '--runner', `${i}/3`, '--json'], slow));
+    const dying = new SluiceProcess(['run', job, '--runner', `${doomed}/3`, '--json'], { ...slow, SLUICE_FAILPOINTS: 'before-marker:2' });
+    assert.equal((await dying.exited).signal, 'SIGKILL', dying.stderr);
+    for (const r of others) await r.waitFor((e) => e.event === 'checkpoint');
+    for (const r of others) r.kill('SIGTERM');
+    for (const r of others) assert.equal((await r.exited).code, 0, r.stderr);
+    const two = [0, 1].map((i) => new SluiceProcess(['run', job, '--runner', `${i}/2`, '--json']));
+    for (const r of two) assert.equal((await r.exited).code, 0, r.stderr);
+    await assertEachSeqOnce(dir, records);
+  });
+}
