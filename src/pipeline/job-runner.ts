@@ -186,6 +186,7 @@ export class JobRunner {
     for (let delay = 100; ; delay = Math.min(delay * 2, 2000)) {
       const s = await lineage.settledRecord(this.c.parallelism);
       if (s.settled) return s.record;
+      if (this.stopRequested) throw new SluiceError(`stopped while waiting for runner ${r}'s last checkpoint to be settled (${s.why}); nothing was read or committed`);
       if (Date.now() > deadline) {
         throw new SluiceError(`runner ${this.c.runner} cannot resume the splits runner ${r} read: ${s.why} within ${SETTLE_WAIT_MS / 1000}s (runner ${r}, or the runner that retires it, settles it when it starts)`, { retriable: true });
       }
