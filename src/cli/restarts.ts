@@ -19,8 +19,8 @@ export interface RestartNotice {
 /**
  * Run `once` (one pipeline run, from restore to its end) and run it again after the policy's
  * backoff while it fails with a retriable error and restarts are left (a run that lasted
- * `resetThreshold` leaves them all again). A SIGINT/SIGTERM during a
- * backoff ends the wait: exit 1, the next run resumes from the last checkpoint.
+ * `resetThreshold` leaves them all again). A SIGINT/SIGTERM during a backoff ends the wait:
+ * exit 1, the next run resumes from the last checkpoint.
  */
 export async function runWithRestarts(
   policy: ResolvedRestartPolicy,

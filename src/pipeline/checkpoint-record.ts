@@ -63,6 +63,11 @@ export interface CommittedMarker {
   counters: Counters;
 }
 
+/** The marker naming `r` as published (written `at`, an ISO time). */
+export function markerFor(r: CheckpointRecord, at: string): CommittedMarker {
+  return { version: 1, epoch: r.epoch, id: r.id, at, watermark: r.watermark, finished: r.finished, counters: r.counters };
+}
+
 export function encodeRecord(r: CheckpointRecord): Buffer {
   return Buffer.from(JSON.stringify(r));
 }

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { LocalStorage } from '../storage/local/local-storage.ts';
 import { CheckpointStore } from './checkpoint-store.ts';
 import type { CheckpointRecord } from './checkpoint-record.ts';
-import { decodeRecord, RECORD_VERSION } from './checkpoint-record.ts';
+import { decodeRecord, markerFor, RECORD_VERSION } from './checkpoint-record.ts';
 
 const record = (epoch: number, id: number): CheckpointRecord => ({
   version: RECORD_VERSION, job: 'j', runner: 0, parallelism: 1, epoch, id, createdAt: new Date(0).toISOString(), jobUuid: 'u',
@@ -87,7 +87,7 @@ test('settledRecord: the marker record, unless a newer record written at another
   const dir = await mkdtemp(path.join(tmpdir(), 'sluice-ck-'));
   const st = new CheckpointStore(new LocalStorage(), dir, 'j', 2);
   const at = (e: number, id: number, parallelism: number): CheckpointRecord => ({ ...record(e, id), runner: 2, parallelism });
-  const marker = (r: CheckpointRecord) => ({ version: 1 as const, epoch: r.epoch, id: r.id, at: r.createdAt, watermark: null, finished: false, counters: r.counters });
+  const marker = (r: CheckpointRecord) => markerFor(r, r.createdAt);
   assert.deepEqual(await st.settledRecord(2), { settled: true, record: null }, 'no record: nothing to resume');
 
   await st.write(at(1, 10, 3));

@@ -29,7 +29,7 @@ import type { RawBatch, SplitReader } from '../sources/types.ts';
 import type { PendingFile, Storage } from '../storage/types.ts';
 import { CheckpointStore } from './checkpoint-store.ts';
 import type { AwaitingPartition, CheckpointRecord, Counters } from './checkpoint-record.ts';
-import { RECORD_VERSION } from './checkpoint-record.ts';
+import { markerFor, RECORD_VERSION } from './checkpoint-record.ts';
 import type { RuntimeConfig } from './runtime-config.ts';
 import { BadRecordHandler } from './bad-records.ts';
 import type { DeadLetterTopic } from './bad-records.ts';
@@ -227,7 +227,7 @@ export class JobRunner {
         }
       }
       if (newest !== null) {
-        await other.writeCommitted({ version: 1, epoch: newest.epoch, id: newest.id, at: new Date(this.clock()).toISOString(), watermark: newest.watermark, finished: newest.finished, counters: newest.counters });
+        await other.writeCommitted(markerFor(newest, new Date(this.clock()).toISOString()));
         awaiting.push(...newest.awaiting);
       }
       await other.markRetired(epoch, this.c.runner);
@@ -269,7 +269,7 @@ export class JobRunner {
     aborted += retired.aborted;
     if (rec !== null) {
       // Everything in `rec` is published now: say so, so other runners may trust this record.
-      await this.store.writeCommitted({ version: 1, epoch: rec.epoch, id: rec.id, at: new Date(this.clock()).toISOString(), watermark: rec.watermark, finished: rec.finished, counters: rec.counters });
+      await this.store.writeCommitted(markerFor(rec, new Date(this.clock()).toISOString()));
     }
     this.restoredSource = await this.mergedSource(rec);
     this.sink = this.makeSink(rec?.partCounter ?? 0);
