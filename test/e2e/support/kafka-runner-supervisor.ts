@@ -105,6 +105,7 @@ export class RunnerSupervisor {
     return withDeadline(`runner ${this.index}: a kill after restore`, deadlineMs, (async () => {
       let diedFirst = 0;
       for (;;) {
+        if (this.stopping) throw new Error(`runner ${this.index}: stopped before a planned kill`);
         const p = await this.liveChild();
         const restored = await p.waitFor((e) => e.event === 'restore').then(() => true, () => false);
         // The random moment is the point of this step: not a wait for an event.
