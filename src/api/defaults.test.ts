@@ -29,7 +29,7 @@ describe('withDefaults', () => {
     assert.deepEqual(r.checkpoint, { intervalMs: 5_000, dir: '/tmp/out/_sluice' });
     assert.equal(r.parallelism, 1);
     assert.deepEqual(r.transform, { functions: [], query: 'SELECT * FROM source' });
-    assert.deepEqual(r.restartPolicy, { maxRestarts: 10, backoffInitialMs: 5_000, backoffMaxMs: 300_000, backoffResetThresholdMs: 3_600_000 });
+    assert.deepEqual(r.restartPolicy, { maxRestarts: 10, initialMs: 5_000, maxMs: 300_000, resetAfterMs: 3_600_000 });
     assert.equal(r.suspend, false);
     assert.deepEqual(r.source.badRecords, { mode: 'fail', deadLetter: null });
     assert.equal(r.source.watermark, null);

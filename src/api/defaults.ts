@@ -12,6 +12,7 @@ import { InvalidFieldError, type ValidationError } from './field-error.ts';
 import { FLINK_DEFAULTS as D } from './flink-defaults.ts';
 import { JobValidationError } from './job-validation-error.ts';
 import { parseMemorySize } from './memory-size.ts';
+import { resolveRestartPolicy } from './restart-policy.ts';
 import type {
   PartitionOffset, ResolvedFormat, ResolvedJindoNamespace, ResolvedKafkaSource, ResolvedOssAccess, ResolvedSpec,
 } from './resolved-spec.ts';
@@ -147,7 +148,6 @@ export function resolveSpec(spec: IngestJobSpec, jobName = 'job'): { resolved: R
   const { source, sink } = spec;
   const rolling = sink.rollingPolicy ?? {};
   const commit = sink.partitionCommit ?? {};
-  const restart = spec.restartPolicy ?? {};
   const storage = spec.storage ?? {};
   const rp = 'spec.sink.rollingPolicy';
 
@@ -203,12 +203,7 @@ export function resolveSpec(spec: IngestJobSpec, jobName = 'job'): { resolved: R
       },
     },
     runner: { image: spec.runner?.image ?? null, resources: spec.runner?.resources ?? null, podTemplate: spec.runner?.podTemplate ?? null },
-    restartPolicy: {
-      maxRestarts: restart.maxRestarts ?? D.maxRestarts,
-      backoffInitialMs: r.duration(restart.backoff?.initial, D.backoffInitial, 'spec.restartPolicy.backoff.initial'),
-      backoffMaxMs: r.duration(restart.backoff?.max, D.backoffMax, 'spec.restartPolicy.backoff.max'),
-      backoffResetThresholdMs: r.duration(restart.backoff?.resetThreshold, D.backoffResetThreshold, 'spec.restartPolicy.backoff.resetThreshold'),
-    },
+    restartPolicy: resolveRestartPolicy(spec.restartPolicy, (value, fallback, path) => r.duration(value, fallback, path)),
     suspend: spec.suspend ?? false,
   };
 
@@ -221,8 +216,8 @@ export function resolveSpec(spec: IngestJobSpec, jobName = 'job'): { resolved: R
   r.require(part, part >= MIN_UPLOAD_PART_BYTES && part <= MAX_UPLOAD_PART_BYTES, 'spec.sink.uploadPartSize', 'must be between 100KB and 5GB (OSS multipart limits)');
   const interval = resolved.checkpoint.intervalMs;
   r.require(interval, interval >= MIN_CHECKPOINT_INTERVAL_MS, 'spec.checkpoint.interval', `must be at least ${MIN_CHECKPOINT_INTERVAL_MS}ms (as in Flink)`);
-  const { backoffInitialMs, backoffMaxMs } = resolved.restartPolicy;
-  r.require(backoffMaxMs, Number.isNaN(backoffInitialMs) || backoffInitialMs <= backoffMaxMs, 'spec.restartPolicy.backoff.max', 'must not be less than backoff.initial');
+  const { initialMs, maxMs } = resolved.restartPolicy;
+  r.require(maxMs, Number.isNaN(initialMs) || initialMs <= maxMs, 'spec.restartPolicy.backoff.max', 'must not be less than backoff.initial');
 
   return { resolved, errors: r.errors };
 }

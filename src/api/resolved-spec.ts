@@ -4,6 +4,7 @@
  * or guesses a default. Units are in the names: `...Ms` milliseconds, `...Bytes` bytes.
  * Absent optional things are `null`, never `undefined`.
  */
+import type { ResolvedRestartPolicy } from './restart-policy.ts';
 import type { Field, FileOrSecretRef, FunctionDef, JindoNamespace, RunnerSpec } from './types.ts';
 
 export interface ResolvedCsvFormat {
@@ -122,6 +123,6 @@ export interface ResolvedSpec {
   parallelism: number;
   storage: ResolvedStorage;
   runner: { image: string | null; resources: RunnerSpec['resources'] | null; podTemplate: RunnerSpec['podTemplate'] | null };
-  restartPolicy: { maxRestarts: number; backoffInitialMs: number; backoffMaxMs: number; backoffResetThresholdMs: number };
+  restartPolicy: ResolvedRestartPolicy;
   suspend: boolean;
 }

@@ -16,17 +16,27 @@ export interface ResolvedRestartPolicy {
   resetAfterMs: number;
 }
 
-/** @throws InvalidFieldError naming spec.restartPolicy.backoff.* when a duration is bad */
-export function resolveRestartPolicy(p: RestartPolicy | undefined): ResolvedRestartPolicy {
-  const initialMs = parseDuration(p?.backoff?.initial ?? D.backoffInitial, 'spec.restartPolicy.backoff.initial');
-  const maxMs = parseDuration(p?.backoff?.max ?? D.backoffMax, 'spec.restartPolicy.backoff.max');
-  const resetAfterMs = parseDuration(p?.backoff?.resetThreshold ?? D.backoffResetThreshold, 'spec.restartPolicy.backoff.resetThreshold');
-  return { maxRestarts: p?.maxRestarts ?? D.maxRestarts, initialMs, maxMs: Math.max(initialMs, maxMs), resetAfterMs };
+/** Reads one duration field (the value, its default, its path for errors). */
+export type DurationReader = (value: string | undefined, fallback: string, path: string) => number;
+
+const parseOrThrow: DurationReader = (value, fallback, path) => parseDuration(value ?? fallback, path);
+
+/**
+ * The policy with Flink's defaults. `defaults.ts` passes a reader that collects errors; by default
+ * a bad duration throws an InvalidFieldError naming spec.restartPolicy.backoff.*.
+ */
+export function resolveRestartPolicy(p: RestartPolicy | undefined, duration: DurationReader = parseOrThrow): ResolvedRestartPolicy {
+  return {
+    maxRestarts: p?.maxRestarts ?? D.maxRestarts,
+    initialMs: duration(p?.backoff?.initial, D.backoffInitial, 'spec.restartPolicy.backoff.initial'),
+    maxMs: duration(p?.backoff?.max, D.backoffMax, 'spec.restartPolicy.backoff.max'),
+    resetAfterMs: duration(p?.backoff?.resetThreshold, D.backoffResetThreshold, 'spec.restartPolicy.backoff.resetThreshold'),
+  };
 }
 
-/** Delay before restart number `restartsSoFar + 1`. */
+/** Delay before restart number `restartsSoFar + 1` (a max below initial, which validation refuses, acts as initial). */
 export function restartDelayMs(p: ResolvedRestartPolicy, restartsSoFar: number): number {
-  return Math.min(p.maxMs, p.initialMs * 2 ** Math.min(restartsSoFar, 52));
+  return Math.min(Math.max(p.initialMs, p.maxMs), p.initialMs * 2 ** Math.min(restartsSoFar, 52));
 }
 
 /**
