@@ -1,5 +1,5 @@
 /**
- * `sluice` command line: run, validate, crd, produce (and, on Kubernetes, runner / operator).
+ * `sluice` command line: run, validate, import, crd, produce (and, on Kubernetes, runner / operator).
  */
 import { runCommand } from './run.ts';
 import { validateCommand, crdCommand } from './validate.ts';
@@ -9,6 +9,7 @@ const USAGE = `usage: sluice <command> [options]
 commands:
   run FILE [--runner i/N] [--json]   run an IngestJob in this process (the embedded default)
   validate FILE                       check an IngestJob; lists every error by field path
+  import FILE [-o OUT] [--name NAME]  turn a Flink SQL script or PyFlink program into an IngestJob
   crd                                 print the IngestJob CustomResourceDefinition
   produce [options]                   load producer for Kafka (the seed's producer.py)
   runner --namespace NS --job NAME --index I --parallelism N
@@ -25,6 +26,11 @@ export async function main(argv: string[]): Promise<number> {
       return validateCommand(rest);
     case 'crd':
       return crdCommand();
+    case 'import': {
+      // lazy: the Flink SQL grammar is large and only this verb needs it
+      const { importCommand } = await import('./import.ts');
+      return importCommand(rest);
+    }
     case 'produce': {
       const { produceCommand } = await import('./produce.ts');
       return produceCommand(rest);
