@@ -108,9 +108,6 @@ export function buildIngestJob(script: FlinkScript, opts: BuildOptions): ImportR
       value = v === 'true';
     } else if (kind === 'list') {
       value = o.value.split(field.endsWith('policy') ? /[,\s]+/u : ',').map((s) => s.trim()).filter((s) => s !== '');
-    } else if (kind === 'topics') {
-      const topics = o.value.split(';').map((s) => s.trim()).filter((s) => s !== '');
-      value = topics.length === 1 ? topics[0] : topics;
     }
     setPath(spec, field, value);
     fieldLines.set(`spec.${field}`, o.line);
@@ -131,7 +128,7 @@ export function buildIngestJob(script: FlinkScript, opts: BuildOptions): ImportR
     if (row.needsUser !== undefined) {
       if (o.key === 'properties.sasl.jaas.config') {
         const user = /username\s*=\s*"([^"]*)"/u.exec(o.value)?.[1];
-        if (user !== undefined) setPath(spec, `${tablePath}.security.sasl.username`, user);
+        if (user !== undefined) setPath(spec, `${tablePath}.security.sasl.username`, { value: user });
         setPath(spec, `${tablePath}.security.sasl.password`, { secretKeyRef: { name: '<kafka-sasl-secret>', key: 'password' } });
       }
       return needs(o.line, `'${o.key}': ${row.needsUser}`);

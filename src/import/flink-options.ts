@@ -14,8 +14,7 @@ export type ValueKind =
   | 'text' // as written: durations and sizes stay in Flink's notation, which Sluice parses
   | 'integer'
   | 'boolean'
-  | 'list' // Flink's comma-separated list → a YAML list
-  | 'topics'; // `a;b` → [a, b]; one topic stays a string
+  | 'list'; // Flink's comma-separated list → a YAML list
 
 export interface OptionTarget {
   field: string;
@@ -103,7 +102,7 @@ const KAFKA: OptionSection = {
   ingestJobHeader: 'IngestJob',
   rows: [
     { key: 'connector', flink: "`connector` = `'kafka'`", ingestJob: '`source.kafka`', default: 'required' },
-    { key: 'topic', flink: "`topic` (`'a;b'` for several)", ingestJob: '`source.kafka.topic`', default: 'required', to: { field: '$table.topic', value: 'topics' } },
+    { key: 'topic', flink: "`topic` (`'a;b'` for several)", ingestJob: '`source.kafka.topic`', default: 'required', to: { field: '$table.topic', value: 'text' } },
     { key: 'properties.bootstrap.servers', ingestJob: '`source.kafka.bootstrapServers`', default: 'required', to: { field: '$table.bootstrapServers', value: 'list' } },
     { key: 'properties.group.id', ingestJob: '`source.kafka.groupId`', default: '`sluice-<job name>`', to: { field: '$table.groupId', value: 'text' } },
     { key: 'properties.auto.offset.reset', ingestJob: '`source.kafka.autoOffsetReset` (with `group-offsets`)', default: 'unset: a partition with no committed offset fails, as in Flink', to: { field: '$table.autoOffsetReset', value: 'text' } },
@@ -118,7 +117,7 @@ const KAFKA: OptionSection = {
     { key: 'properties.sasl.jaas.config', ingestJob: '`source.kafka.security.sasl` (`username`, `password` by Secret/file/env reference)', default: '', needsUser: 'the password is never copied into the job: put it in a Secret and name it in source.kafka.security.sasl.password.secretKeyRef' },
     { key: 'properties.ssl.*', ingestJob: '`source.kafka.security.tls` (`ca`, `cert`, `key` as PEM references, `rejectUnauthorized`)', default: '', needsUser: 'Java keystores do not carry over: give the CA, certificate and key as PEM references in source.kafka.security.tls' },
     { key: 'value.format', flink: '`format` / `value.format`', ingestJob: '`source.format`', default: 'required', to: { field: '$format.type', value: 'text' } },
-    { key: 'format', flink: '`format`', ingestJob: '`source.format.type`', default: 'required', to: { field: '$format.type', value: 'text' } },
+    { key: 'format', flink: '', ingestJob: '', default: '', to: { field: '$format.type', value: 'text' } },
     { key: 'properties.commit.offsets.on.checkpoint', ingestJob: 'always on: offsets are committed to the group after each checkpoint, for lag monitoring only', default: '', builtIn: 'always on: offsets are committed to the group after each checkpoint, for lag monitoring only' },
   ],
   unsupported: [

@@ -92,12 +92,13 @@ export async function readFlinkSql(text: string, firstLine = 1, into: FlinkScrip
     into.findings.push({ line, severity, message });
   };
 
-  const errors = sql.validate(text);
+  // A listener of our own also keeps ANTLR from printing the errors to the console.
+  const errors: Array<{ startLine: number; startColumn: number; message: string }> = [];
+  const program = sql.parse(text, (e) => errors.push(e));
   if (errors.length > 0) {
     for (const e of errors) into.syntaxErrors.push({ line: e.startLine + firstLine - 1, severity: 'needs-user', message: `Flink SQL syntax error at column ${e.startColumn}: ${e.message}` });
     return into;
   }
-  const program = sql.parse(text);
 
   const property = (p: TablePropertyContext): TableOption => ({
     key: unquote(p.tablePropertyKey().getText()),

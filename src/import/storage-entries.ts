@@ -36,13 +36,17 @@ export function addStorageEntries(spec: Obj, fieldLines: Map<string, number>, ne
       if (jindofs.namespaces[authority] !== undefined) continue;
       jindofs.namespaces[authority] = { mode: 'cache', ossUri: 'oss://<bucket>/<prefix>', endpoint: '<oss-endpoint>', credentialsSecret: '<oss-credentials-secret>' };
       needs(line, `${field} ${path}: storage.jindofs.namespaces.${authority} needs your JindoSDK settings: mode (cache, or block with fuseMountPath), ossUri (jfs.namespaces.${authority}.oss.uri), endpoint, and credentialsSecret (a Secret with accessKeyId, accessKeySecret)`);
-    } else if (scheme === 'oss' && storage.oss === undefined) {
-      storage.oss = { endpoint: '<oss-endpoint>', credentialsSecret: '<oss-credentials-secret>' };
-      needs(line, `${field} ${path}: storage.oss needs the bucket's endpoint and credentialsSecret (a Secret with accessKeyId, accessKeySecret)`);
+    } else if (scheme === 'oss') {
+      const oss = (storage.oss ??= {}) as Obj;
+      if (oss.endpoint === undefined) {
+        oss.endpoint = '<oss-endpoint>';
+        needs(line, `${field} ${path}: storage.oss.endpoint: fill in the bucket's endpoint (Flink: fs.oss.endpoint)`);
+      }
+      if (oss.credentialsSecret === undefined && oss.fromEnv === undefined) {
+        oss.credentialsSecret = '<oss-credentials-secret>';
+        needs(line, `${field} ${path}: storage.oss.credentialsSecret: name a Secret with accessKeyId and accessKeySecret (or set fromEnv: true)`);
+      }
     }
   }
-  const oss = storage.oss as Obj | undefined;
-  const endpoint = (spec.storage as Obj | undefined)?.oss;
-  if (oss && endpoint && typeof (endpoint as Obj).endpoint === 'string') oss.endpoint = (endpoint as Obj).endpoint;
   if (Object.keys(storage).length > 0) spec.storage = storage;
 }

@@ -234,7 +234,10 @@ class UdfTranslator:
             (c, kc), (a, ka), (b, kb) = self.tr(node.test), self.tr(node.body), self.tr(node.orelse)
             if kc != 'bool':
                 raise Untranslatable(node, f'{ast.unparse(node.test)}: the condition is not a boolean (Python truthiness is not translated)')
-            return f'(CASE WHEN {c} THEN {a} ELSE {b} END)', ka if ka == kb else self.numeric(node, ka, kb)
+            # Every expression built here that starts with '(' is wrapped whole; the SQL
+            # parser Sluice runs wants the WHEN condition without those parentheses.
+            cond = c[1:-1] if c.startswith('(') and c.endswith(')') else c
+            return f'(CASE WHEN {cond} THEN {a} ELSE {b} END)', ka if ka == kb else self.numeric(node, ka, kb)
         if isinstance(node, ast.Call) and not node.keywords:
             if isinstance(node.func, ast.Name) and len(node.args) == 1:
                 v, k = self.tr(node.args[0])
