@@ -26,6 +26,8 @@ export interface BuildOptions {
   name?: string;
   /** Functions a PyFlink program registered. */
   registered?: Array<{ name: string; line: number; udf?: PythonUdf; python: string }>;
+  /** Every @udf of a PyFlink program, by Python name. */
+  udfs?: Record<string, PythonUdf>;
 }
 
 export interface ImportResult {
@@ -261,9 +263,9 @@ function buildFunctions(script: FlinkScript, opts: BuildOptions, needs: (line: n
   }
   for (const f of script.functions) {
     const pyName = f.className.split('.').at(-1)!;
-    const registered = opts.registered?.find((r) => r.udf?.name === pyName)?.udf;
-    if (f.language === 'PYTHON' && registered !== undefined) {
-      out.push(fromUdf(f.name, registered));
+    const udf = opts.udfs?.[pyName];
+    if (f.language === 'PYTHON' && udf !== undefined) {
+      out.push(fromUdf(f.name, udf));
       continue;
     }
     needs(f.line, `function ${f.name}: ${f.language} class '${f.className}' cannot run in Sluice; write it as a SQL expression in transform.functions`);

@@ -196,3 +196,68 @@ test('an untranslatable @udf body is reported with its line and left as a placeh
   assert.match(f!.message, /function f: `x.bit_length\(\) % LIMIT` is not translated/u);
   assert.notDeepEqual([...validateIngestJob(job), ...checkJobPlan(job)], []);
 });
+
+test('EXECUTE STATEMENT SET: the first INSERT is the job, a second one is reported; SELECT * keeps the columns; a Java function is a placeholder', async () => {
+  const { job, findings } = await importFlinkFile(await write('set.sql', `${SOURCE}CREATE TABLE s (a INT, b INT) WITH ('connector' = 'filesystem', 'path' = '/out', 'format' = 'json');
+CREATE TABLE s2 (a INT, b INT) WITH ('connector' = 'filesystem', 'path' = '/out2', 'format' = 'json');
+CREATE TEMPORARY FUNCTION hash_it AS 'com.example.HashIt' LANGUAGE JAVA;
+EXECUTE STATEMENT SET
+BEGIN
+  INSERT INTO s SELECT * FROM t;
+  INSERT INTO s2 SELECT a, b FROM t;
+END;
+`));
+  assert.equal(job.spec.transform?.query, 'SELECT a, b FROM source');
+  assert.equal(job.spec.sink.path, '/out');
+  const at = (line: number): Finding | undefined => needing(findings).find((f) => f.line === line);
+  assert.match(at(8)!.message, /a second INSERT INTO s2: an IngestJob has one sink; only the INSERT at line 7 was imported/u);
+  assert.match(at(4)!.message, /function hash_it: JAVA class 'com.example.HashIt' cannot run in Sluice/u);
+  assert.deepEqual(job.spec.transform?.functions?.[0], { name: 'hash_it', params: [{ name: 'arg0', type: '<sql-type>' }], returns: '<sql-type>', expression: '<java: com.example.HashIt>' });
+  assert.notDeepEqual(validateIngestJob(job), [], 'the placeholder function fails validation');
+});
+
+test('PyFlink: a statement set, sql_query bound to a name, and CREATE FUNCTION ... LANGUAGE PYTHON of the program\'s @udf', async () => {
+  const { job, findings } = await importFlinkFile(await write('prog.py', `from pyflink.table import DataTypes, EnvironmentSettings, TableEnvironment
+from pyflink.table.udf import udf
+
+BUCKETS = 4
+
+
+@udf(input_types=[DataTypes.BIGINT()], result_type=DataTypes.BIGINT())
+def bucket(uid):
+    """Which bucket a uid goes to."""
+    return uid % BUCKETS
+
+
+def run():
+    t_env = TableEnvironment.create(EnvironmentSettings.in_streaming_mode())
+    t_env.get_config().set("parallelism.default", "2")
+    name = "events"
+    t_env.execute_sql(f"""
+        CREATE TABLE src (uid BIGINT) WITH (
+            'connector' = 'kafka', 'topic' = '{name}',
+            'properties.bootstrap.servers' = 'k:9092', 'format' = 'json')""")
+    t_env.execute_sql("CREATE TABLE dst (uid BIGINT, b BIGINT) PARTITIONED BY (b) WITH ('connector' = 'filesystem', 'path' = '/out', 'format' = 'csv')")
+    t_env.execute_sql("CREATE TEMPORARY FUNCTION to_bucket AS 'prog.bucket' LANGUAGE PYTHON")
+    result = t_env.sql_query("SELECT uid, to_bucket(uid) FROM src WHERE uid >= 0")
+    stmt_set = t_env.create_statement_set()
+    stmt_set.add_insert("dst", result)
+    stmt_set.execute()
+
+
+if __name__ == "__main__":
+    run()
+`));
+  assert.deepEqual(needing(findings), []);
+  assert.equal(job.spec.source.kafka?.topic, 'events');
+  assert.equal(job.spec.parallelism, 2);
+  assert.deepEqual(job.spec.transform?.functions, [{ name: 'to_bucket', params: [{ name: 'uid', type: 'BIGINT' }], returns: 'BIGINT', expression: 'PMOD(uid, 4)' }]);
+  assert.equal(job.spec.transform?.query, 'SELECT uid, to_bucket(uid) AS b FROM source WHERE uid >= 0');
+  assert.deepEqual([...validateIngestJob(job), ...checkJobPlan(job)], []);
+});
+
+test('PyFlink: a Python syntax error is refused with its line', async () => {
+  const f = await refused(await write('broken.py', 'def main():\n    t_env.execute_sql("x"\n\nmain()\n'));
+  assert.equal(f[0]!.line, 2);
+  assert.match(f[0]!.message, /Python syntax error/u);
+});

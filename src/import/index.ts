@@ -14,7 +14,7 @@ export type { ImportResult } from './build-job.ts';
 export async function importFlinkFile(file: string, opts: { name?: string } = {}): Promise<ImportResult> {
   if (file.endsWith('.py')) {
     const program = await readPyFlink(file);
-    return buildIngestJob(program, { file, name: opts.name, registered: program.registered });
+    return buildIngestJob(program, { file, name: opts.name, registered: program.registered, udfs: program.udfs });
   }
   const script = await readFlinkSql(await readFile(file, 'utf8'));
   return buildIngestJob(script, { file, name: opts.name });

@@ -42,12 +42,14 @@ type ReaderEvent =
 interface ReaderOutput {
   syntaxError?: { line: number; message: string };
   events: ReaderEvent[];
-  udfs: Record<string, PythonUdf>;
+  udfs?: Record<string, PythonUdf>;
 }
 
 export interface PyFlinkProgram extends FlinkScript {
   /** Functions registered by the program (register_function / create_temporary_function). */
   registered: Array<{ name: string; line: number; udf?: PythonUdf; python: string }>;
+  /** Every @udf of the program, by its Python name (for `CREATE FUNCTION ... LANGUAGE PYTHON`). */
+  udfs: Record<string, PythonUdf>;
 }
 
 async function runReader(file: string): Promise<ReaderOutput> {
@@ -63,7 +65,7 @@ async function runReader(file: string): Promise<ReaderOutput> {
 
 export async function readPyFlink(file: string): Promise<PyFlinkProgram> {
   const out = await runReader(file);
-  const program: PyFlinkProgram = { ...emptyScript(), registered: [] };
+  const program: PyFlinkProgram = { ...emptyScript(), registered: [], udfs: out.udfs ?? {} };
   if (out.syntaxError) {
     program.syntaxErrors.push({ line: out.syntaxError.line, severity: 'needs-user', message: `Python syntax error: ${out.syntaxError.message}` });
     return program;
@@ -80,7 +82,7 @@ export async function readPyFlink(file: string): Promise<PyFlinkProgram> {
         program.settings.push({ key: ev.key, value: ev.value, line: ev.line });
         break;
       case 'function': {
-        const udf = ev.udf === null ? undefined : out.udfs[ev.udf];
+        const udf = ev.udf === null ? undefined : out.udfs?.[ev.udf];
         program.registered.push({ name: ev.name, line: ev.line, udf, python: ev.python });
         break;
       }
