@@ -9,6 +9,8 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
+import { execFileSync } from 'node:child_process';
+import { compileQuery } from '../sql/index.ts';
 import { validateIngestJob } from '../api/validate.ts';
 import { checkJobPlan } from '../pipeline/job-plan.ts';
 import { OPTION_SECTIONS } from './flink-options.ts';
@@ -171,20 +173,27 @@ main()
 
 test('@udf bodies translate with Python semantics: //, %, string +, comparisons', async () => {
   const cases: Array<[string, string, string?]> = [
-    ['x // LIMIT', '((x - PMOD(x, 3)) / 3)'],
+    ['x // LIMIT', '(x / 3 - IF(MOD(x, 3) < 0, 1, 0))'],
+    ['x // -2', '(x / (-2) - IF(MOD(x, (-2)) > 0, 1, 0))'],
     ['x % LIMIT + 1', '(PMOD(x, 3) + 1)'],
     ['PREFIX + x', "('p-' || x)", 'input_types=[DataTypes.STRING()], result_type=DataTypes.STRING()'],
     ['0 <= x < LIMIT', '((0 <= x) AND (x < 3))', 'input_types=[DataTypes.INT()], result_type=DataTypes.BOOLEAN()'],
-    ['x if x > 0 else -x', '(CASE WHEN x > 0 THEN x ELSE (-x) END)'],
+    ['x if x > 0 else -x', 'IF((x > 0), x, (-x))'],
+    ['x if 0 < x < LIMIT else LIMIT', 'IF(((0 < x) AND (x < 3)), x, 3)'],
   ];
   for (const [body, expression, types] of cases) {
     const { job, findings } = await importFlinkFile(await write('udf.py', udfProgram(body, types)));
     assert.equal(job.spec.transform?.functions?.[0]?.expression, expression, body);
     assert.deepEqual(needing(findings), [], body);
   }
-  const { job } = await importFlinkFile(await write('udf.py', udfProgram('x // LIMIT')));
-  const q = (await import('../sql/index.ts')).compileQuery(job.spec.transform!.query!, job.spec.source.schema, job.spec.transform!.functions!);
-  assert.deepEqual([-7, -1, 0, 7].map((x) => q.apply([x])![1]), [-3, -1, 0, 2], "Python's floor division");
+  // Floor division and modulo against Python itself, at the edges of INT too.
+  const xs = [-2147483648, -2147483647, -7, -6, -1, 0, 1, 6, 7, 2147483647];
+  for (const body of ['x // LIMIT', 'x // -2', 'x % -4', 'x // (LIMIT - 5)', 'x if 0 < x < LIMIT else x // 2']) {
+    const { job } = await importFlinkFile(await write('udf.py', udfProgram(body)));
+    const q = compileQuery(job.spec.transform!.query!, job.spec.source.schema, job.spec.transform!.functions!);
+    const expected = JSON.parse(execFileSync('python3', ['-c', `import json,sys\nLIMIT = 3\nprint(json.dumps([${body.replaceAll('x', 'v')} for v in json.loads(sys.argv[1])]))`, JSON.stringify(xs)], { encoding: 'utf8' })) as number[];
+    assert.deepEqual(xs.map((x) => q.apply([x])![1]), expected, body);
+  }
 });
 
 test('an untranslatable @udf body is reported with its line and left as a placeholder that fails validation', async () => {

@@ -185,9 +185,17 @@ class UdfTranslator:
             if op is ast.FloorDiv:
                 k = self.numeric(node, ka, kb)
                 if k == 'int':
-                    # Exact floor division for integers: a - a % b is a multiple of b, so the
-                    # truncating SQL division of it is exact and equals Python's a // b.
-                    return f'(({a} - PMOD({a}, {b})) / {b})', 'int'
+                    # SQL's integer / truncates toward zero; Python's // floors. They differ by
+                    # one exactly when the remainder (MOD: the sign of the dividend) is non-zero
+                    # and its sign is not the divisor's. No intermediate value can overflow.
+                    try:
+                        divisor = literal(node.right, self.constants)
+                    except (KeyError, ValueError):
+                        divisor = None
+                    if isinstance(divisor, int) and divisor != 0:
+                        sign = '<' if divisor > 0 else '>'
+                        return f'({a} / {b} - IF(MOD({a}, {b}) {sign} 0, 1, 0))', 'int'
+                    return f'({a} / {b} - IF(MOD({a}, {b}) < 0 AND {b} > 0 OR MOD({a}, {b}) > 0 AND {b} < 0, 1, 0))', 'int'
                 return f'FLOOR({a} / {b})', 'float'
             if op is ast.Div:
                 self.numeric(node, ka, kb)
@@ -234,10 +242,8 @@ class UdfTranslator:
             (c, kc), (a, ka), (b, kb) = self.tr(node.test), self.tr(node.body), self.tr(node.orelse)
             if kc != 'bool':
                 raise Untranslatable(node, f'{ast.unparse(node.test)}: the condition is not a boolean (Python truthiness is not translated)')
-            # Every expression built here that starts with '(' is wrapped whole; the SQL
-            # parser Sluice runs wants the WHEN condition without those parentheses.
-            cond = c[1:-1] if c.startswith('(') and c.endswith(')') else c
-            return f'(CASE WHEN {cond} THEN {a} ELSE {b} END)', ka if ka == kb else self.numeric(node, ka, kb)
+            # IF, like Python, takes the else branch for a NULL (None) condition.
+            return f'IF({c}, {a}, {b})', ka if ka == kb else self.numeric(node, ka, kb)
         if isinstance(node, ast.Call) and not node.keywords:
             if isinstance(node.func, ast.Name) and len(node.args) == 1:
                 v, k = self.tr(node.args[0])
