@@ -270,3 +270,39 @@ test('PyFlink: a Python syntax error is refused with its line', async () => {
   assert.equal(f[0]!.line, 2);
   assert.match(f[0]!.message, /Python syntax error/u);
 });
+
+test('every unsupported option of the table is reported at its line with the table\'s reason and severity', async () => {
+  const cases: Array<{ key: string; value: string; reason: string; severity: string; section: string }> = [];
+  for (const s of OPTION_SECTIONS) {
+    for (const u of s.unsupported) {
+      for (const key of u.keys) cases.push({ key: key.endsWith('.*') ? key.replace('*', 'max.poll.records') : key, value: u.values?.[0] ?? 'x', reason: u.reason, severity: u.severity, section: s.id });
+    }
+  }
+  assert.ok(cases.length > 30);
+  for (const c of cases) {
+    const opt = `'${c.key}' = '${c.value}'`;
+    const kafka = c.section === 'kafka' || c.section === 'json';
+    const format = c.section === 'json' ? 'json' : 'csv';
+    const onSink = c.section === 'filesystem' && !c.key.startsWith('source.');
+    const src = kafka
+      ? `CREATE TABLE t (a INT) WITH ('connector' = 'kafka', 'topic' = 'x', 'properties.bootstrap.servers' = 'k:9092', 'format' = '${format}',\n  ${opt});`
+      : `CREATE TABLE t (a INT) WITH ('connector' = 'filesystem', 'path' = '/in', 'format' = '${format}'${onSink ? ');' : `,\n  ${opt});`}`;
+    const sink = `CREATE TABLE s (a INT) WITH ('connector' = 'filesystem', 'path' = '/out', 'format' = 'csv'${onSink ? `,\n  ${opt});` : ');'}`;
+    const script = onSink ? `${src}\n${sink}\nINSERT INTO s SELECT a FROM t;\n` : `${src}\n${sink}\nINSERT INTO s SELECT a FROM t;\n`;
+    const line = script.split('\n').findIndex((l) => l.includes(opt)) + 1;
+    const { findings } = await importFlinkFile(await write('unsupported.sql', script));
+    const f = findings.find((x) => x.line === line && x.message.includes(`'${c.key}'`));
+    assert.ok(f, `${c.key}: no finding at line ${line}: ${JSON.stringify(findings)}`);
+    assert.ok(f.message.includes(c.reason), `${c.key}: ${f.message}`);
+    assert.equal(f.severity, c.severity, c.key);
+  }
+});
+
+test('a sink option on the source table is reported, not applied', async () => {
+  const { job, findings } = await importFlinkFile(await write('role.sql', `CREATE TABLE t (a INT) WITH ('connector' = 'filesystem', 'path' = '/in', 'format' = 'csv',
+  'sink.rolling-policy.file-size' = '1MB');
+${SINK}INSERT INTO s SELECT a FROM t;
+`));
+  assert.equal(job.spec.sink.rollingPolicy, undefined);
+  assert.match(needing(findings).find((f) => f.line === 2)!.message, /'sink.rolling-policy.file-size' is a sink option, but the filesystem connector \(table t\) is the source/u);
+});
