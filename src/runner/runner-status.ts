@@ -11,7 +11,7 @@ import type { PartitionStatus, RunnerStatus } from '../api/types.ts';
 import type { Counters } from '../pipeline/checkpoint-record.ts';
 import type { PartitionInfo } from '../sink/partition-committer.ts';
 
-/** Status keeps a bounded list (DESIGN §2): the full per-partition record is in storage. */
+/** Status keeps a bounded list (docs/architecture.md, "Status"): the full per-partition record is in storage. */
 export const MAX_RECENT_PARTITIONS = 5;
 /** Bound a failure message (the CRD field is bounded; etcd objects must stay small). */
 export const MAX_MESSAGE_LENGTH = 1024;

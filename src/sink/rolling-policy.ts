@@ -25,7 +25,7 @@ export function shouldRollOnProcessingTime(info: PartFileInfo, now: number, p: R
   return now - info.createdAt >= p.rolloverIntervalMs || now - info.lastWriteAt >= p.inactivityIntervalMs;
 }
 
-/** Every part file rolls at every checkpoint (no resumable in-progress files; see DESIGN §3). */
+/** Every part file rolls at every checkpoint (no resumable in-progress files; see docs/architecture.md, "Rolling"). */
 export function shouldRollOnCheckpoint(_info: PartFileInfo): boolean {
   return true;
 }

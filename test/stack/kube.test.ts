@@ -114,7 +114,7 @@ test('a watch through @kubernetes/client-node 2.0.1 receives ADDED, MODIFIED and
 });
 
 test('client-node 2.0.1 aborts a watch that receives no bytes for 30 s with a TimeoutError', async () => {
-  // DESIGN §8: informers must restart on this; an idle watch on a name that never exists shows it.
+  // docs/architecture.md, "Runtime facts": informers must restart on this; an idle watch on a name that never exists shows it.
   const t0 = Date.now();
   const err = await new Promise<unknown>((resolve) => {
     void new Watch(kc).watch('/api/v1/namespaces/default/configmaps', { fieldSelector: 'metadata.name=never-created' }, () => undefined, resolve);

@@ -1,7 +1,7 @@
 /**
  * HASH_CODE(value): Java's hashCode of the value, an INT. For text this is
  * String.hashCode over UTF-16 units (s[0]*31^(n-1) + ... in int arithmetic), the same hash the
- * Kafka partition ownership in DESIGN.md uses; BIGINT is Long.hashCode, DOUBLE Double.hashCode,
+ * Kafka partition ownership uses (docs/architecture.md, "Source"); BIGINT is Long.hashCode, DOUBLE Double.hashCode,
  * BOOLEAN 1231/1237; DECIMAL, DATE and TIMESTAMP hash their text.
  */
 export function stringHash(s: string): number {

@@ -4,7 +4,7 @@
  * Paths: `hdfs://<namenode-rpc>/path` (mapped to HTTP by `namenodes`) or
  * `webhdfs://<namenode-http>/path`; see hdfs-uri.ts.
  *
- * Commit protocol (DESIGN §4 "HDFS via WebHDFS"):
+ * Commit protocol (docs/exactly-once.md, "HDFS via WebHDFS"):
  * 1. open(): bytes go to a hidden temp file `.<name>.inprogress.<uuid>` in the target's
  *    directory (hdfs-part-writer.ts); closeForCommit() returns {target, temp, bytes} once
  *    the data is in HDFS.

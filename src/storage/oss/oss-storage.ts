@@ -1,7 +1,7 @@
 /**
  * The OSS backend of the recoverable-writer Storage interface, for `oss://bucket/key`.
  *
- * Lifecycle of a part file (DESIGN.md §4):
+ * Lifecycle of a part file (docs/exactly-once.md, "OSS"):
  *   1. open → OssPartWriter: InitiateMultipartUpload (x-oss-meta-sluice-token), full parts as data comes.
  *   2. closeForCommit → tail uploaded as the last part; PendingFile {target, uploadId, parts, bytes, token}.
  *   3. commit → CompleteMultipartUpload with x-oss-forbid-overwrite: true.
