@@ -10,6 +10,8 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { V1ClusterRole, V1Deployment, V1PolicyRule, V1Role, V1Service } from '@kubernetes/client-node';
+import { buildRunnerPod } from '../../src/operator/runner-pod.ts';
+import { sampleJob } from '../../src/operator/testing.ts';
 import { CHART, ensureHelm, find, helm, template } from './helm.ts';
 import type { K8sObject } from './helm.ts';
 
@@ -131,6 +133,22 @@ test('values switch on the ServiceMonitor and PodMonitor, and change replicas, p
   assert.equal(d.spec!.template.spec!.containers[0]!.image, 'ghcr.io/sluice-dev/sluice:1.2.3');
   assert.deepEqual(d.spec!.template.spec!.containers[0]!.args!.slice(-2), ['--metrics-port', '9100']);
   assert.equal(objs.some((o) => o.kind === 'PodDisruptionBudget'), false, 'no PDB for a single replica');
+});
+
+test('the rendered PodMonitor selects runner pods as the operator builds them, and scrapes their metrics port', async () => {
+  const pm = find(await template(['podMonitor.enabled=true']), 'PodMonitor') as K8sObject & {
+    spec: { selector: { matchLabels: Record<string, string> }; podMetricsEndpoints: Array<{ port: string; path: string }> };
+  };
+  const pod = buildRunnerPod({ job: sampleJob(), index: 0, parallelism: 1, specHash: 'h', restarts: 0 });
+  for (const [k, v] of Object.entries(pm.spec.selector.matchLabels)) assert.equal(pod.metadata!.labels![k], v, `runner pod label ${k}`);
+  const ports = pod.spec!.containers.flatMap((c) => c.ports ?? []);
+  for (const e of pm.spec.podMetricsEndpoints) {
+    const port = ports.find((p) => p.name === e.port);
+    assert.ok(port, `no container port named ${e.port} on the runner pod`);
+    assert.equal(e.path, '/metrics');
+    const runner = pod.spec!.containers[0]!;
+    assert.equal(runner.args![runner.args!.indexOf('--metrics-port') + 1], String(port.containerPort), 'the runner serves /metrics on that port');
+  }
 });
 
 test('every value in values.yaml is documented by a comment', async () => {
