@@ -67,6 +67,7 @@ describe('crds/ingestjob.yaml', () => {
         ['Checkpoint', 'date', '.status.checkpoint.completedAt'],
         ['Lag', 'integer', '.status.source.lag'],
         ['Age', 'date', '.metadata.creationTimestamp'],
+        ['Message', 'string', '.status.conditions[?(@.type=="Ready")].message'],
       ],
     );
   });

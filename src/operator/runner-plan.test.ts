@@ -236,3 +236,47 @@ test('a runner that refuses its job (exit 2) stalls the job at once: no restarts
   assert.equal(stalled?.reason, 'InvalidSpec');
   assert.match(stalled!.message, /runner 0 refused the job: spec\.transform\.query: unknown column 'uidd'/);
 });
+
+test('a pod that cannot start: its waiting reason is the Ready condition and one Warning event', () => {
+  const job = sampleJob();
+  const pod = podFor(job, 0);
+  pod.status = {
+    phase: 'Pending',
+    containerStatuses: [{ name: 'runner', image: 'x', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'CreateContainerConfigError', message: 'secret "oss-creds" not found' } } }],
+  };
+  const plan = planJob({ job, pods: [pod], now: NOW });
+  const ready = plan.status!.conditions!.find((c) => c.type === 'Ready')!;
+  assert.deepEqual([ready.status, ready.reason], ['False', 'CreateContainerConfigError']);
+  assert.equal(ready.message, 'runner 0 (pod uids-runner-0) cannot start: CreateContainerConfigError: secret "oss-creds" not found');
+  assert.deepEqual(plan.events.map((e) => [e.type, e.reason, e.message]), [['Warning', 'RunnerCannotStart', ready.message]]);
+  // The same cause on the next look: no second event.
+  assert.deepEqual(planJob({ job: withStatus(job, plan.status!), pods: [pod], now: NOW + 1000 }).events, []);
+  // Unschedulable comes from the PodScheduled condition.
+  const unsched = podFor(job, 0);
+  unsched.status = { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available' }] };
+  assert.equal(planJob({ job, pods: [unsched], now: NOW }).status!.conditions!.find((c) => c.type === 'Ready')!.reason, 'Unschedulable');
+});
+
+test('a failed runner\'s own message reaches the event and the Stalled condition', () => {
+  const job = sampleJob({ restartPolicy: { maxRestarts: 0 } });
+  const failed = withPhase(podFor(job, 0), 'Failed', new Date(NOW).toISOString());
+  const prev: IngestJobStatus = { lastAppliedSpecHash: specHash(job.spec), phase: 'Running', runners: [{ index: 0, state: 'Running', pod: 'uids-runner-0', message: "topic 'uids' does not exist" }] };
+  const plan = planJob({ job: withStatus(job, prev), pods: [failed], now: NOW });
+  assert.match(plan.events.find((e) => e.reason === 'RunnerFailed')!.message, /failed: exit code 1.*: topic 'uids' does not exist$/);
+  assert.match(plan.status!.conditions!.find((c) => c.type === 'Stalled')!.message, /topic 'uids' does not exist; restartPolicy\.maxRestarts is 0/);
+});
+
+test('transition events say what changed: Rescaled 1→3, Resumed, Replaced runner because its pod was deleted', () => {
+  const one = sampleJob({ parallelism: 1 });
+  const three = sampleJob({ parallelism: 3 });
+  const running: IngestJobStatus = { lastAppliedSpecHash: specHash(one.spec), phase: 'Running', runners: [{ index: 0, state: 'Running', pod: 'uids-runner-0' }] };
+  const pod = withPhase(podFor(one, 0), 'Running');
+  const rescale = planJob({ job: withStatus(three, running), pods: [pod], now: NOW });
+  assert.deepEqual(rescale.events.filter((e) => e.reason === 'Rescaled').map((e) => e.message), ['Rescaled 1→3: runners stop after a final checkpoint; the new ones resume their splits from it']);
+
+  const resumed = planJob({ job: withStatus(one, { ...running, phase: 'Suspended', runners: [{ index: 0, state: 'Suspended' }] }), pods: [], now: NOW });
+  assert.deepEqual(resumed.events.map((e) => e.reason), ['RunnerStarted', 'Resumed']);
+
+  const replaced = planJob({ job: withStatus(one, running), pods: [], now: NOW });
+  assert.deepEqual(replaced.events.map((e) => [e.reason, e.message]), [['RunnerReplaced', 'replacing runner 0 because its pod uids-runner-0 was deleted; it resumes from its last checkpoint']]);
+});
