@@ -532,6 +532,18 @@ export const statusSchema: JSONSchemaProps = obj('Observed state, written by the
     files: int('Part files.', { minimum: 0 }),
     skipped: int('Bad records skipped or dead-lettered.', { minimum: 0 }),
   }),
+  retired: obj('Lifetime totals of runner indexes removed by a scale-down (their lineages are retired into the remaining runners), so committed never goes backwards.', {
+    records: int('Records.', { minimum: 0 }),
+    bytes: int('Bytes.', { minimum: 0 }),
+    files: int('Part files.', { minimum: 0 }),
+    skipped: int('Bad records skipped or dead-lettered.', { minimum: 0 }),
+    folded: {
+      type: 'array',
+      description: 'Removed runner entries already counted (index:checkpointId), kept until the entry is gone, so a retried removal never counts one twice.',
+      items: { type: 'string', maxLength: 64 },
+      maxItems: 1024,
+    },
+  }),
   source: obj('Source progress summary.', {
     lag: int('Records behind the end of the source (Kafka), summed over partitions.', { minimum: 0 }),
     offsets: str('Committed positions, compact text (partition:offset;...).', { maxLength: 8192 }),

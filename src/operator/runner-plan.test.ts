@@ -191,8 +191,32 @@ test('scale down deletes pods of removed indexes and drops their status entries'
   const pods = [withPhase(podFor(job, 0), 'Running'), withPhase(buildRunnerPod({ job: big, index: 1, parallelism: 2, specHash: specHash(job.spec), restarts: 0 }), 'Running')];
   const plan = planJob({ job, pods, now: NOW });
   assert.deepEqual(plan.delete.map((d) => [d.name, d.cause]), [['uids-runner-1', 'scale-down']]);
-  assert.deepEqual(plan.staleRunnerIndexes, [1]);
+  assert.deepEqual(plan.staleRunnerIndexes, [], 'the entry stays until the pod is gone: its final report is still to come');
   assert.deepEqual(plan.status?.runners.map((r) => r.index), [0]);
+  const gone = planJob({ job, pods: [pods[0]!], now: NOW });
+  assert.deepEqual(gone.staleRunnerIndexes, [1]);
+});
+
+test('lifetime totals never go backwards on scale-down, and a retried entry removal counts nothing twice', () => {
+  // 3 runners → 1: runners 1 and 2 made their final checkpoint (930,001 in all), then their pods went.
+  const one = sampleJob({ parallelism: 1 });
+  const entries = [
+    { index: 0, state: 'Running', records: 310_001, bytes: 10, files: 1, checkpointId: 7 },
+    { index: 1, state: 'Running', records: 310_000, bytes: 10, files: 1, checkpointId: 7 },
+    { index: 2, state: 'Running', records: 310_000, bytes: 10, files: 1, checkpointId: 7 },
+  ];
+  const pod0 = withPhase(podFor(one, 0), 'Running');
+  const first = planJob({ job: withStatus(one, { lastAppliedSpecHash: specHash(one.spec), runners: entries }), pods: [pod0], now: NOW });
+  assert.equal(first.status!.committed!.records, 930_001);
+  assert.deepEqual(first.staleRunnerIndexes, [1, 2]);
+  assert.deepEqual(first.status!.retired, { records: 620_000, bytes: 20, files: 2, skipped: 0, folded: ['1:7', '2:7'] });
+  // The removal failed (operator died): the entries are still there, with the written baseline.
+  const retry = planJob({ job: withStatus(one, { ...first.status!, runners: entries }), pods: [pod0], now: NOW });
+  assert.equal(retry.status!.committed!.records, 930_001);
+  // Removed: runner 0 goes on from its own lineage; the retired totals stay counted.
+  const after = planJob({ job: withStatus(one, { ...first.status!, runners: [{ ...entries[0]!, records: 320_001 }] }), pods: [pod0], now: NOW });
+  assert.equal(after.status!.committed!.records, 940_001);
+  assert.deepEqual(after.status!.retired!.folded, []);
 });
 
 test('all runners Succeeded: phase Succeeded, Ready reason Succeeded, nothing restarted later', () => {

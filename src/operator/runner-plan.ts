@@ -124,7 +124,10 @@ export function planJob(input: PlanInput): Plan {
     byIndex.set(i, p);
   }
   const prevRunners = new Map((prev.runners ?? []).map((r) => [r.index, r]));
-  plan.staleRunnerIndexes = [...prevRunners.keys()].filter((i) => i >= parallelism).sort((a, b) => a - b);
+  // An entry of a removed index goes once its pod is gone: the runner's final report (totals
+  // after its last checkpoint) is in by then, and is folded into status.retired exactly once.
+  const podIndexes = new Set(pods.map((p) => runnerIndex(p)));
+  plan.staleRunnerIndexes = [...prevRunners.keys()].filter((i) => i >= parallelism && !podIndexes.has(i)).sort((a, b) => a - b);
 
   const runners: OperatorRunnerStatus[] = [];
   let exhausted: { index: number; why: string; reason: string } | undefined;
@@ -266,7 +269,7 @@ export function planJob(input: PlanInput): Plan {
     observedGeneration: generation,
     conditions: (conditions ?? []).filter((c) => c.type === 'Ready' || c.type === 'Reconciling' || c.type === 'Stalled'),
     phase,
-    ...aggregateRunners(prev.runners, parallelism),
+    ...aggregateRunners(prev.runners, parallelism, prev.retired, new Set(plan.staleRunnerIndexes)),
     runners,
     lastAppliedSpecHash: hash,
   };
@@ -283,6 +286,7 @@ export function operatorView(status: IngestJobStatus | undefined): OperatorStatu
     phase: s.phase,
     checkpoint: s.checkpoint,
     committed: s.committed,
+    retired: s.retired,
     source: s.source?.lag === undefined ? undefined : { lag: s.source.lag },
     partitions: s.partitions,
     runners: (s.runners ?? []).map((r) => ({ index: r.index, pod: r.pod, state: r.state, restarts: r.restarts })),

@@ -209,3 +209,18 @@ test('a pod that cannot start shows why on the job: Ready condition, an events.k
     assert.match(wide, new RegExp(`cannot start: ${reason}`));
   }
 });
+
+test('scale-down keeps lifetime totals: the removed runners\' records move to status.retired', async () => {
+  await createJob(h, testJob(h, 'rescale', { parallelism: 3 }));
+  // fake runners report 10, 20, 30 records
+  await poll('rescale: 60 records from 3 runners', async () => ((await getJob(h, 'rescale'))?.status?.committed?.records === 60 ? true : undefined), 60_000);
+  await patchSpec(h, 'rescale', { parallelism: 1 });
+  const after = await poll('rescale: one runner entry left, running', async () => {
+    const j = await getJob(h, 'rescale');
+    const runners = j?.status?.runners ?? [];
+    return runners.length === 1 && j?.status?.phase === 'Running' && j.status.retired?.folded.length === 0 ? j : undefined;
+  }, 90_000);
+  assert.equal(after.status!.committed!.records, 60, 'committed went backwards on scale-down');
+  assert.equal(after.status!.retired!.records, 50);
+  assert.ok((await eventsOf('rescale')).includes('Rescaled'));
+});
