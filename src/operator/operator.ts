@@ -45,7 +45,7 @@ export interface OperatorOptions {
   metricsPort?: number;
   /** Lease settings; false runs without election (tests, a single replica). */
   leaderElection: Omit<LeaderElectionOptions, 'kubeConfig' | 'identity'> & { identity?: string } | false;
-  /** Image of runner pods whose spec.runner.image is unset. @default 'sluice/runner:0.1.0' */
+  /** Image of runner pods whose spec.runner.image is unset. @default DEFAULT_RUNNER_IMAGE ('ghcr.io/sluice-dev/sluice:0.1.0') */
   defaultImage?: string;
   /** Concurrent reconciles of different jobs. @default 2 */
   workers?: number;

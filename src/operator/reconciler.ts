@@ -48,7 +48,7 @@ export interface IngestJobReconcilerOptions {
   api: OperatorApi;
   /** @default Date.now */
   now?: () => number;
-  /** Image when spec.runner.image is unset. @default 'sluice/runner:0.1.0' */
+  /** Image when spec.runner.image is unset. @default DEFAULT_RUNNER_IMAGE ('ghcr.io/sluice-dev/sluice:0.1.0') */
   defaultImage?: string;
   /**
    * The admission webhook's check (the full `sluice validate` plus the Kubernetes path rule), run

@@ -16,7 +16,7 @@ test('runner pod: name, labels, args, owner, service account, restartPolicy Neve
   assert.deepEqual(pod.metadata?.ownerReferences, [{ apiVersion: 'sluice.dev/v1alpha1', kind: 'IngestJob', name: 'uids', uid: 'uid-1', controller: true, blockOwnerDeletion: true }]);
   const c = pod.spec!.containers[0]!;
   assert.equal(c.name, 'runner');
-  assert.equal(c.image, 'sluice/runner:0.1.0');
+  assert.equal(c.image, 'ghcr.io/sluice-dev/sluice:0.1.0');
   assert.deepEqual(c.command, ['sluice']);
   assert.deepEqual(c.args, ['runner', '--namespace', 'team-a', '--job', 'uids', '--index', '2', '--parallelism', '3', '--metrics-port', '9090']);
   assert.equal(pod.spec!.restartPolicy, 'Never');

@@ -46,7 +46,7 @@ export interface RunnerPodInput {
   specHash: string;
   /** Restarts already made for this index (kept in an annotation, see names.ts). */
   restarts: number;
-  /** Used when spec.runner.image is not set. @default 'sluice/runner:0.1.0' */
+  /** Used when spec.runner.image is not set. @default DEFAULT_RUNNER_IMAGE ('ghcr.io/sluice-dev/sluice:0.1.0') */
   defaultImage?: string;
 }
 

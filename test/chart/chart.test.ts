@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { V1ClusterRole, V1Deployment, V1PolicyRule, V1Role, V1Service } from '@kubernetes/client-node';
+import { DEFAULT_RUNNER_IMAGE } from '../../src/operator/names.ts';
 import { buildRunnerPod } from '../../src/operator/runner-pod.ts';
 import { sampleJob } from '../../src/operator/testing.ts';
 import { CHART, ensureHelm, find, helm, template } from './helm.ts';
@@ -201,4 +202,20 @@ test('every value in values.yaml is documented by a comment', async () => {
     if (!/^\s*#/.test(lines[i - 1] ?? '')) undocumented.push(depth === 0 ? m[2]! : `${parent}.${m[2]!}`);
   });
   assert.deepEqual(undocumented, []);
+});
+
+test('one image name: README, Dockerfile, the chart and the operator\'s default runner image agree', async () => {
+  const d = find<V1Deployment>(await template(), 'Deployment', 'sluice');
+  const chartImage = d.spec!.template.spec!.containers[0]!.image!;
+  const [readme, dockerfile] = await Promise.all([readFile(path.join(REPO, 'README.md'), 'utf8'), readFile(path.join(REPO, 'Dockerfile'), 'utf8')]);
+  assert.equal(/docker build -t (\S+) \./.exec(readme)?.[1], chartImage, 'README quick start');
+  assert.equal(/docker build -t (\S+) \./.exec(dockerfile)?.[1], chartImage, 'Dockerfile header');
+  assert.equal(DEFAULT_RUNNER_IMAGE, chartImage, 'src/operator/names.ts');
+});
+
+test('NOTES.txt renders without placeholders', async () => {
+  const { stdout } = await helm('install', '--dry-run=client', 'sluice', CHART, '--namespace', 'sluice-system');
+  const notes = stdout.slice(stdout.indexOf('NOTES:'));
+  assert.match(notes, /kubectl -n sluice-system get lease/);
+  assert.doesNotMatch(notes, /…|\.\.\.\/|<[a-z-]+>|example\.com|TODO/i);
 });
