@@ -36,9 +36,11 @@ test('helm lint passes', async () => {
 test('default render: exactly the expected objects, all in the release namespace', async () => {
   const objs = await template();
   assert.deepEqual(objs.map((o) => `${o.kind}/${o.metadata.name}`).sort(), [
-    'ClusterRole/sluice', 'ClusterRoleBinding/sluice', 'Deployment/sluice', 'PodDisruptionBudget/sluice',
-    'Role/sluice-leader-election', 'RoleBinding/sluice-leader-election', 'Secret/sluice-webhook-tls', 'Service/sluice-metrics',
-    'Service/sluice-webhook', 'ServiceAccount/sluice', 'ValidatingWebhookConfiguration/sluice-sluice-system',
+    'ClusterRole/sluice', 'ClusterRole/sluice-uninstall-guard-sluice-system', 'ClusterRoleBinding/sluice',
+    'ClusterRoleBinding/sluice-uninstall-guard-sluice-system', 'Deployment/sluice', 'Job/sluice-uninstall-guard', 'PodDisruptionBudget/sluice',
+    'Role/sluice-leader-election', 'Role/sluice-uninstall-guard', 'RoleBinding/sluice-leader-election', 'RoleBinding/sluice-uninstall-guard',
+    'Secret/sluice-webhook-tls', 'Service/sluice-metrics', 'Service/sluice-webhook', 'ServiceAccount/sluice', 'ServiceAccount/sluice-uninstall-guard',
+    'ValidatingWebhookConfiguration/sluice-sluice-system',
   ]);
   for (const o of objs) if (!o.kind.startsWith('Cluster') && o.kind !== 'ValidatingWebhookConfiguration') assert.equal(o.metadata.namespace, 'sluice-system', `${o.kind} namespace`);
   const withCrds = await template([], ['--include-crds']);

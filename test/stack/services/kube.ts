@@ -25,6 +25,8 @@ const CONTROLLERS = [
   // stops) are force-deleted after a 40 s quarantine; without it their graceful deletion waits for
   // a kubelet that is gone and keeps the namespace Terminating forever.
   'pod-garbage-collector-controller',
+  // Jobs, for the chart's pre-delete hook (`sluice uninstall-guard`).
+  'job-controller',
 ];
 
 const common = { runDir: paths.run, logDir: paths.logs, cwd: repoRoot };
