@@ -28,8 +28,9 @@ export const RUNNER_METRICS_PORT_NAME = 'metrics';
 
 /**
  * Used when neither spec.runner.resources nor the template's runner container sets any. Sized
- * from measured peak RSS: 131–141 MB for the Kafka pipeline (docs/decisions/0005) and the local
- * files pipeline of `npm run bench` (goal < 200 MB). The request covers the peak with headroom;
+ * from measured peak RSS: 131–141 MB for the Kafka pipeline (docs/decisions/0005), 131 MB for the
+ * files pipeline from the built image (154 MB from TypeScript sources; `BENCH_ONLY=local
+ * BENCH_RECORDS=3000000 npm run bench`); the goal is < 200 MB. The request covers the peak with headroom;
  * the limit leaves room for a burst (a large file's rows, an HDFS/OSS upload part) before the OOM
  * killer, whose SIGKILL costs a replay from the last checkpoint. No CPU limit beyond 2 cores: the
  * pipeline is one JavaScript thread plus GC and I/O threads.
