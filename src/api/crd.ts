@@ -38,6 +38,8 @@ export function buildIngestJobCrd(): Record<string, unknown> {
             { name: 'Checkpoint', type: 'date', jsonPath: '.status.checkpoint.completedAt', description: 'Age of the newest completed checkpoint.' },
             { name: 'Lag', type: 'integer', jsonPath: '.status.source.lag', description: 'Records behind the end of the source.' },
             { name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' },
+            // `kubectl get ij -o wide`: the root cause (a runner's own failure, a pod that cannot start).
+            { name: 'Message', type: 'string', jsonPath: '.status.conditions[?(@.type=="Ready")].message', priority: 1, description: 'Why the job is (not) Ready.' },
           ],
           schema: { openAPIV3Schema: ingestJobSchema },
         },

@@ -11,6 +11,7 @@
 import { DURATION_HINT, DURATION_PATTERN } from './duration.ts';
 import { FLINK_DEFAULTS as D } from './flink-defaults.ts';
 import { MEMORY_SIZE_HINT, MEMORY_SIZE_PATTERN } from './memory-size.ts';
+import { podTemplateSpecSchema } from './pod-template-schema.ts';
 import type { JSONSchemaProps, ValidationRule } from './schema-types.ts';
 
 // ---- patterns (RE2 and JavaScript agree on each) and what a user reads when one fails ----
@@ -453,7 +454,9 @@ export const specSchema: JSONSchemaProps = obj(
     runner: obj('The runner pods.', {
       image: str(doc('Runner image.', null, '(the operator\'s own image)'), { maxLength: 512 }),
       resources: obj('Compute resources of the runner container.', { limits: resourceList('Limits.'), requests: resourceList('Requests.') }),
-      podTemplate: { type: 'object', description: 'Merged into each runner Pod (labels, nodeSelector, tolerations...).', 'x-kubernetes-preserve-unknown-fields': true },
+      // Kubernetes' own PodTemplateSpec (generated, see generate-pod-template-schema.ts), so a typo
+      // like `nodeSelecter:` is refused at apply instead of being pruned silently.
+      podTemplate: { ...podTemplateSpecSchema, description: "Merged into each runner Pod: a Pod template's labels, annotations and spec (nodeSelector, tolerations, affinity, volumes, sidecars, a container named runner for env or mounts). The operator's identity labels, command, image, security context and restartPolicy win." },
     }),
     restartPolicy: obj('Restarts of a failed runner, from the last checkpoint. Flink: restart-strategy.exponential-delay.*.', {
       maxRestarts: int(doc('Restarts in a row (no run of backoff.resetThreshold between them) before the job is Stalled.', 'restart-strategy.exponential-delay.attempts-before-reset-backoff', D.maxRestarts), { minimum: 0, maximum: 10000, format: 'int32' }),
@@ -528,6 +531,18 @@ export const statusSchema: JSONSchemaProps = obj('Observed state, written by the
     bytes: int('Bytes.', { minimum: 0 }),
     files: int('Part files.', { minimum: 0 }),
     skipped: int('Bad records skipped or dead-lettered.', { minimum: 0 }),
+  }),
+  retired: obj('Lifetime totals of runner indexes removed by a scale-down (their lineages are retired into the remaining runners), so committed never goes backwards.', {
+    records: int('Records.', { minimum: 0 }),
+    bytes: int('Bytes.', { minimum: 0 }),
+    files: int('Part files.', { minimum: 0 }),
+    skipped: int('Bad records skipped or dead-lettered.', { minimum: 0 }),
+    folded: {
+      type: 'array',
+      description: 'Removed runner entries already counted (index:checkpointId), kept until the entry is gone, so a retried removal never counts one twice.',
+      items: { type: 'string', maxLength: 64 },
+      maxItems: 1024,
+    },
   }),
   source: obj('Source progress summary.', {
     lag: int('Records behind the end of the source (Kafka), summed over partitions.', { minimum: 0 }),

@@ -321,6 +321,8 @@ export interface IngestJobStatus {
   phase?: 'Pending' | 'Running' | 'Suspended' | 'Succeeded' | 'Failed' | 'Stalled';
   checkpoint?: { id: number; completedAt: string; durationMs: number };
   committed?: { records: number; bytes: number; files: number; skipped?: number };
+  /** Totals of runner indexes a scale-down removed (operator-owned), included in `committed`. */
+  retired?: { records: number; bytes: number; files: number; skipped: number; folded: string[] };
   source?: { lag?: number; offsets?: string };
   partitions?: { total: number; recent: PartitionStatus[] };
   runners?: RunnerStatus[];

@@ -15,6 +15,7 @@ commands:
   runner --namespace NS --job NAME --index I --parallelism N
                                       run one runner of an IngestJob in a pod, reporting status
   operator [options]                  run the IngestJob controller
+  uninstall-guard [options]           the Helm chart's pre-delete hook
 `;
 
 export async function main(argv: string[]): Promise<number> {
@@ -43,6 +44,11 @@ export async function main(argv: string[]): Promise<number> {
     case 'operator': {
       const { operatorCommand } = await import('./operator.ts');
       return operatorCommand(rest);
+    }
+    case 'uninstall-guard': {
+      // the chart's pre-delete hook (see charts/sluice/templates/uninstall-guard.yaml)
+      const { uninstallGuardCommand } = await import('./uninstall-guard.ts');
+      return uninstallGuardCommand(rest);
     }
     case '--version':
     case 'version':

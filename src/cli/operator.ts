@@ -1,6 +1,7 @@
 /**
  * `sluice operator [--namespace NS | all] [--kubeconfig FILE] [--metrics-port 8080]
- *   [--leader-election-namespace NS] [--no-leader-election] [--runner-image IMAGE] [--workers N]`
+ *   [--leader-election-namespace NS] [--no-leader-election] [--runner-image IMAGE] [--workers N]
+ *   [--webhook-port 9443 --webhook-cert-dir DIR]`
  *
  * Runs the IngestJob operator until SIGTERM/SIGINT (then stops reconciling, releases the leader
  * Lease and exits 0). Losing the Lease exits 1 at once, as controller-runtime does: another
@@ -14,6 +15,7 @@ import { parseArgs } from './args.ts';
 const USAGE = `usage: sluice operator [--namespace NS|all] [--kubeconfig FILE] [--metrics-port 8080]
                        [--leader-election-namespace NS] [--no-leader-election]
                        [--runner-image IMAGE] [--workers N]
+                       [--webhook-port 9443 --webhook-cert-dir DIR]  (DIR holds tls.crt, tls.key)
 `;
 
 const SA_NAMESPACE_FILE = '/var/run/secrets/kubernetes.io/serviceaccount/namespace';
@@ -57,8 +59,16 @@ export async function operatorCommand(argv: string[]): Promise<number> {
     else kc.loadFromDefault();
     const leNamespace = str(flags.get('leader-election-namespace'), 'leader-election-namespace')
       ?? process.env.POD_NAMESPACE ?? inClusterNamespace() ?? namespace ?? 'default';
+    const certDir = str(flags.get('webhook-cert-dir'), 'webhook-cert-dir');
+    // The admission webhook (every replica serves it): a kubernetes.io/tls Secret mounted at DIR.
+    const webhook = certDir === undefined ? undefined : {
+      port: int(flags.get('webhook-port'), 'webhook-port', 9443),
+      cert: readFileSync(`${certDir}/tls.crt`),
+      key: readFileSync(`${certDir}/tls.key`),
+    };
     operator = new Operator({
       kubeConfig: kc,
+      webhook,
       namespace,
       metricsPort: int(flags.get('metrics-port'), 'metrics-port', 8080),
       leaderElection: flags.has('no-leader-election') ? false : { namespace: leNamespace },
@@ -76,7 +86,7 @@ export async function operatorCommand(argv: string[]): Promise<number> {
     return 2;
   }
   await operator.start();
-  log(`started as ${operator.identity}; metrics on :${operator.port ?? '-'}`);
+  log(`started as ${operator.identity}; metrics on :${operator.port ?? '-'}; admission webhook on :${operator.webhookPort ?? '-'}`);
   await new Promise<void>((resolve) => {
     const onSignal = (): void => resolve();
     process.once('SIGTERM', onSignal);

@@ -1,17 +1,22 @@
-/** `sluice validate FILE` and `sluice crd`. */
+/**
+ * `sluice validate FILE [--kubernetes]` and `sluice crd`. `--kubernetes` adds the rule the
+ * admission webhook applies: paths must be absolute or scheme-qualified in a runner pod.
+ */
 import { renderIngestJobCrd } from '../api/crd.ts';
 import { loadIngestJob } from '../api/load.ts';
+import { kubernetesPathErrors } from '../pipeline/job-check.ts';
 import { checkJobPlan, formatPlanErrors } from '../pipeline/job-plan.ts';
 
 export async function validateCommand(argv: string[]): Promise<number> {
-  const file = argv[0];
+  const onKubernetes = argv.includes('--kubernetes');
+  const file = argv.find((a) => a !== '--kubernetes');
   if (file === undefined) {
-    process.stderr.write('usage: sluice validate FILE\n');
+    process.stderr.write('usage: sluice validate FILE [--kubernetes]\n');
     return 2;
   }
   try {
     const { job } = await loadIngestJob(file);
-    const plan = checkJobPlan(job);
+    const plan = [...(onKubernetes ? kubernetesPathErrors(job) : []), ...checkJobPlan(job)];
     if (plan.length > 0) {
       process.stderr.write(formatPlanErrors(file, plan) + '\n');
       return 1;

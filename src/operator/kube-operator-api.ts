@@ -4,7 +4,7 @@
  * own entries); finalizers by JSON patch with a `test` op (optimistic, no lost update).
  */
 import {
-  CoreV1Api, CustomObjectsApi, PatchStrategy, RbacAuthorizationV1Api, setHeaderOptions,
+  CoreV1Api, CustomObjectsApi, EventsV1Api, V1MicroTime, PatchStrategy, RbacAuthorizationV1Api, setHeaderOptions,
 } from '@kubernetes/client-node';
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION } from '../api/types.ts';
@@ -30,12 +30,14 @@ async function ignore(codes: number[], p: Promise<unknown>): Promise<void> {
 export class KubeOperatorApi implements OperatorApi {
   private readonly custom: CustomObjectsApi;
   private readonly core: CoreV1Api;
+  private readonly events: EventsV1Api;
   private readonly rbac: RbacAuthorizationV1Api;
   private readonly identity: string;
 
   constructor(kc: KubeConfig, identity: string) {
     this.custom = kc.makeApiClient(CustomObjectsApi);
     this.core = kc.makeApiClient(CoreV1Api);
+    this.events = kc.makeApiClient(EventsV1Api);
     this.rbac = kc.makeApiClient(RbacAuthorizationV1Api);
     this.identity = identity;
   }
@@ -105,23 +107,23 @@ export class KubeOperatorApi implements OperatorApi {
     await ignore([409], this.rbac.createNamespacedRoleBinding({ namespace: ns, body: r.roleBinding, fieldManager: FIELD_MANAGER }));
   }
 
+  /** events.k8s.io/v1 (what `kubectl events` and `kubectl describe` read), regarding the IngestJob. */
   async recordEvent(job: IngestJob, e: JobEvent): Promise<void> {
-    const now = new Date();
     const namespace = job.metadata.namespace ?? 'default';
-    await this.core.createNamespacedEvent({
+    await this.events.createNamespacedEvent({
       namespace,
       body: {
-        metadata: { generateName: `${job.metadata.name}.`, namespace },
-        involvedObject: { apiVersion: API_GROUP_VERSION, kind: 'IngestJob', name: job.metadata.name, namespace, uid: job.metadata.uid },
+        // client-go's naming (`<object>.<unix nanos in hex>`): events.k8s.io refuses a generateName
+        // ending in '.', and this is unique per object at any event rate the operator produces.
+        metadata: { name: `${job.metadata.name}.${(BigInt(Date.now()) * 1_000_000n + process.hrtime.bigint() % 1_000_000n).toString(16)}`, namespace },
+        regarding: { apiVersion: API_GROUP_VERSION, kind: 'IngestJob', name: job.metadata.name, namespace, uid: job.metadata.uid },
         reason: e.reason,
-        message: e.message,
+        action: e.reason,
+        note: e.message.length > 1024 ? `${e.message.slice(0, 1021)}...` : e.message,
         type: e.type,
-        source: { component: 'sluice-operator' },
-        reportingComponent: 'sluice.dev/operator',
-        reportingInstance: this.identity,
-        firstTimestamp: now,
-        lastTimestamp: now,
-        count: 1,
+        eventTime: new V1MicroTime(),
+        reportingController: 'sluice.dev/operator',
+        reportingInstance: this.identity.slice(0, 128),
       },
     });
   }

@@ -11,7 +11,8 @@ export const ANNOTATION_SPEC_HASH = 'sluice.dev/spec-hash';
 /** Restarts before this pod was made; survives pod replacement without trusting status alone. */
 export const ANNOTATION_RESTARTS = 'sluice.dev/restarts';
 export const RUNNER_CONTAINER = 'runner';
-export const DEFAULT_RUNNER_IMAGE = 'sluice/runner:0.1.0';
+/** The one image name (README, chart, Dockerfile): it holds both `sluice operator` and `sluice runner`. */
+export const DEFAULT_RUNNER_IMAGE = 'ghcr.io/sluice-dev/sluice:0.1.0';
 export const LEADER_LEASE_NAME = 'sluice-operator';
 
 export function runnerPodName(job: string, index: number): string {

@@ -15,6 +15,8 @@ import { CoreV1Api, CustomObjectsApi, Watch } from '@kubernetes/client-node';
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION } from '../api/types.ts';
 import type { IngestJob } from '../api/types.ts';
+import { startAdmissionWebhook } from './admission-webhook.ts';
+import type { WebhookServer } from './admission-webhook.ts';
 import { Controller } from './controller.ts';
 import { CountingKubeConfig } from './counting-kube-config.ts';
 import { Informer } from './informer.ts';
@@ -43,12 +45,17 @@ export interface OperatorOptions {
   metricsPort?: number;
   /** Lease settings; false runs without election (tests, a single replica). */
   leaderElection: Omit<LeaderElectionOptions, 'kubeConfig' | 'identity'> & { identity?: string } | false;
-  /** Image of runner pods whose spec.runner.image is unset. @default 'sluice/runner:0.1.0' */
+  /** Image of runner pods whose spec.runner.image is unset. @default DEFAULT_RUNNER_IMAGE ('ghcr.io/sluice-dev/sluice:0.1.0') */
   defaultImage?: string;
   /** Concurrent reconciles of different jobs. @default 2 */
   workers?: number;
   /** Re-enqueue every job this often. @default 600000 (10 min) */
   resyncMs?: number;
+  /**
+   * Serve the validating admission webhook over TLS on this port (every replica serves it,
+   * leader or not). undefined serves none.
+   */
+  webhook?: { port: number; host?: string; cert: string | Buffer; key: string | Buffer };
   /** Called once when the Lease is lost; must stop reconciling at once. */
   onLostLeadership?: () => void;
   log?: (line: string) => void;
@@ -66,6 +73,7 @@ export class Operator {
   private elector: LeaderElector | undefined;
   private server: Server | undefined;
   private serverPort: number | undefined;
+  private webhook: WebhookServer | undefined;
 
   constructor(opts: OperatorOptions) {
     this.opts = opts;
@@ -132,12 +140,18 @@ export class Operator {
     return this.serverPort;
   }
 
+  /** Where the admission webhook listens, when it is served. */
+  get webhookPort(): number | undefined {
+    return this.webhook?.port;
+  }
+
   async start(): Promise<void> {
     if (this.opts.metricsPort !== undefined) {
       const s = await startHealthServer({ metrics: this.metrics, ready: () => this.ready(), port: this.opts.metricsPort });
       this.server = s.server;
       this.serverPort = s.port;
     }
+    if (this.opts.webhook) this.webhook = await startAdmissionWebhook({ ...this.opts.webhook, log: this.opts.log });
     this.jobs.start();
     this.pods.start();
     if (this.opts.leaderElection === false) {
@@ -174,6 +188,7 @@ export class Operator {
     await this.elector?.stop(true);
     this.metrics.leader.set(0);
     await Promise.all([this.jobs.stop(), this.pods.stop()]);
+    await this.webhook?.close();
     await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
   }
 

@@ -65,3 +65,19 @@ export function exitSummary(pod: V1Pod): string {
   if (!t) return pod.status?.reason ?? 'unknown reason';
   return `exit code ${t.exitCode}${t.reason ? ` (${t.reason})` : ''}`;
 }
+
+/** Waiting reasons that mean "working on it", not a problem a human must fix. */
+const STARTING = new Set(['ContainerCreating', 'PodInitializing']);
+
+/**
+ * Why a Pending runner pod cannot start, as the kubelet or scheduler reports it
+ * (CreateContainerConfigError for a missing Secret, ErrImagePull / ImagePullBackOff, Unschedulable);
+ * undefined while it is simply starting.
+ */
+export function waitingCause(pod: V1Pod): { reason: string; message: string } | undefined {
+  const w = pod.status?.containerStatuses?.[0]?.state?.waiting;
+  if (w?.reason && !STARTING.has(w.reason)) return { reason: w.reason, message: w.message ?? '' };
+  const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+  if (scheduled?.status === 'False' && scheduled.reason) return { reason: scheduled.reason, message: scheduled.message ?? '' };
+  return undefined;
+}

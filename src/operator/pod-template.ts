@@ -5,7 +5,7 @@
  * mounts); the operator's own fields win where they matter for correctness or safety (identity
  * labels, restartPolicy, service account, security context, command, image).
  */
-import type { V1Container, V1EnvVar, V1Pod, V1PodSpec, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
+import type { V1Container, V1ContainerPort, V1EnvVar, V1Pod, V1PodSpec, V1ResourceRequirements, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
 import { RUNNER_CONTAINER } from './names.ts';
 
 export interface PodTemplate {
@@ -32,18 +32,28 @@ export function mergeMountsByPath(template: readonly V1VolumeMount[] | undefined
   return [...(template ?? []).filter((m) => !paths.has(m.mountPath)), ...ours];
 }
 
-/** The runner container: the template's `runner` container as base, ours on top. */
-export function mergeRunnerContainer(template: V1Container | undefined, ours: V1Container): V1Container {
+/**
+ * The runner container: the template's `runner` container as base, ours on top. Probes and
+ * resources are tuning, not correctness: the template's win over the operator's defaults, and
+ * spec.runner.resources wins over both (`defaultResources` applies when neither sets any).
+ */
+export function mergeRunnerContainer(template: V1Container | undefined, ours: V1Container, defaultResources?: V1ResourceRequirements): V1Container {
   return {
     ...template,
     ...ours,
     env: mergeByName<V1EnvVar>(template?.env, ours.env ?? []),
     volumeMounts: mergeMountsByPath(template?.volumeMounts, ours.volumeMounts ?? []),
-    resources: ours.resources ?? template?.resources,
+    ports: mergeByName<V1ContainerPort & { name: string }>(
+      template?.ports?.filter((p): p is V1ContainerPort & { name: string } => p.name !== undefined),
+      (ours.ports ?? []) as Array<V1ContainerPort & { name: string }>,
+    ),
+    readinessProbe: template?.readinessProbe ?? ours.readinessProbe,
+    livenessProbe: template?.livenessProbe ?? ours.livenessProbe,
+    resources: ours.resources ?? template?.resources ?? defaultResources,
   };
 }
 
-export function mergePod(template: PodTemplate, ours: V1Pod & { spec: V1PodSpec }): V1Pod {
+export function mergePod(template: PodTemplate, ours: V1Pod & { spec: V1PodSpec }, defaultResources?: V1ResourceRequirements): V1Pod {
   const tSpec = template.spec ?? ({ containers: [] } as V1PodSpec);
   const runner = ours.spec.containers[0]!;
   const tRunner = tSpec.containers?.find((c) => c.name === RUNNER_CONTAINER);
@@ -60,7 +70,7 @@ export function mergePod(template: PodTemplate, ours: V1Pod & { spec: V1PodSpec 
       ...tSpec,
       ...ours.spec,
       securityContext: { ...tSpec.securityContext, ...ours.spec.securityContext },
-      containers: [mergeRunnerContainer(tRunner, runner), ...sidecars],
+      containers: [mergeRunnerContainer(tRunner, runner, defaultResources), ...sidecars],
       volumes: mergeByName<V1Volume>(tSpec.volumes, ours.spec.volumes ?? []),
       terminationGracePeriodSeconds: tSpec.terminationGracePeriodSeconds ?? ours.spec.terminationGracePeriodSeconds,
     },

@@ -144,3 +144,28 @@ test('expectations: a reconcile before the cache shows our own writes neither re
   assert.equal(world.events.filter((e) => e.reason === 'RunnerRestarted').length, 1);
   assert.equal(world.job.status?.runners?.[0]?.restarts, 1);
 });
+
+test('a job admitted while the webhook was down is marked InvalidSpec without a finalizer or a pod, once', async () => {
+  const world = new FakeWorld(sampleJob({
+    sink: { path: '../../out', format: { type: 'csv' }, partitionBy: ['pid'] },
+    transform: { query: 'SELECT uid FROM source' },
+  }, { finalizers: [] }));
+  const r = new IngestJobReconciler({ cache: world.cache, api: world });
+  await assert.rejects(r.reconcile('team-a/uids'), (e: unknown) => e instanceof TerminalError && e.reason === 'InvalidSpec');
+  assert.deepEqual(world.calls, ['applyStatus'], 'no finalizer, no RBAC, no pod');
+  const stalled = world.job.status?.conditions?.find((c) => c.type === 'Stalled');
+  assert.equal(stalled?.status, 'True');
+  assert.equal(stalled?.reason, 'InvalidSpec');
+  assert.match(stalled!.message, /spec\.sink\.path: must be an absolute path or a URI on Kubernetes/);
+  assert.match(stalled!.message, /spec\.sink\.partitionBy\[0\]: column 'pid' is not in the query's output \(uid\)/);
+  assert.deepEqual(world.events.map((e) => e.reason), ['ReconcileError']);
+  // Woken by its own status write: nothing is written or announced again.
+  world.calls = [];
+  assert.deepEqual(await r.reconcile('team-a/uids'), {});
+  assert.deepEqual(world.calls, []);
+  assert.equal(world.events.length, 1);
+  // Fixed spec (new generation): runs.
+  world.job = { ...world.job, metadata: { ...world.job.metadata, generation: 2 }, spec: sampleJob().spec };
+  await r.reconcile('team-a/uids');
+  assert.deepEqual(world.calls, ['addFinalizer', 'applyStatus', 'ensureRbac', 'create uids-runner-0']);
+});

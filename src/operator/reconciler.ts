@@ -11,8 +11,10 @@
  * rejects) is recorded on the job (Stalled) and not retried until the job changes.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { InvalidFieldError } from '../api/field-error.ts';
+import { InvalidFieldError, formatValidationError } from '../api/field-error.ts';
 import type { IngestJob, IngestJobStatus } from '../api/types.ts';
+import { kubernetesJobCheck } from './admission-webhook.ts';
+import type { JobChecker } from './admission-webhook.ts';
 import { setCondition } from './conditions.ts';
 import { TerminalError, apiMessage, httpStatus } from './errors.ts';
 import { FINALIZER, splitKey } from './names.ts';
@@ -46,8 +48,14 @@ export interface IngestJobReconcilerOptions {
   api: OperatorApi;
   /** @default Date.now */
   now?: () => number;
-  /** Image when spec.runner.image is unset. @default 'sluice/runner:0.1.0' */
+  /** Image when spec.runner.image is unset. @default DEFAULT_RUNNER_IMAGE ('ghcr.io/sluice-dev/sluice:0.1.0') */
   defaultImage?: string;
+  /**
+   * The admission webhook's check (the full `sluice validate` plus the Kubernetes path rule), run
+   * again before any pod is made: a job admitted while the webhook was down or not installed is
+   * marked InvalidSpec (Stalled) without spending a pod. @default kubernetesJobCheck
+   */
+  checkJob?: JobChecker;
   log?: (line: string) => void;
 }
 
@@ -90,6 +98,7 @@ export class IngestJobReconciler implements Reconciler {
   /** Forget per-job memory of deleted jobs. */
   forgetJob(uid: string, key?: string): void {
     this.written.delete(uid);
+    this.specErrors.delete(uid);
     if (key) this.expectations.delete(key);
   }
 
@@ -134,9 +143,34 @@ export class IngestJobReconciler implements Reconciler {
     return { ...job, status: { ...job.status, runners } };
   }
 
+  /** The spec's errors, remembered per uid and generation (the plan check parses SQL). */
+  private readonly specErrors = new Map<string, { generation: number; message: string | undefined }>();
+
+  private specError(job: IngestJob): string | undefined {
+    const uid = job.metadata.uid ?? '';
+    const generation = job.metadata.generation ?? 0;
+    const known = this.specErrors.get(uid);
+    if (known && known.generation === generation) return known.message;
+    const input = { apiVersion: job.apiVersion, kind: job.kind, metadata: { name: job.metadata.name, namespace: job.metadata.namespace }, spec: job.spec };
+    const errors = (this.opts.checkJob ?? kubernetesJobCheck)(input);
+    const message = errors.length === 0 ? undefined : `the spec is invalid (admitted while the admission webhook was not running?): ${errors.map(formatValidationError).join('; ')}`;
+    this.specErrors.set(uid, { generation, message });
+    return message;
+  }
+
   private async converge(job: IngestJob): Promise<ReconcileResult> {
     const { api } = this.opts;
     const ns = job.metadata.namespace ?? 'default';
+    if (!job.metadata.deletionTimestamp) {
+      const invalid = this.specError(job);
+      // Before the finalizer and before any pod: nothing to clean up, no pod spent.
+      if (invalid !== undefined && this.opts.cache.podsOfJob(ns, job.metadata.name).length === 0) {
+        const stalled = job.status?.conditions?.find((c) => c.type === 'Stalled');
+        // Already recorded for this very spec (our own status write woke us): nothing to repeat.
+        if (job.status?.lastAppliedSpecHash === specHash(job.spec) && stalled?.status === 'True' && stalled.reason === 'InvalidSpec') return {};
+        throw new TerminalError('InvalidSpec', invalid);
+      }
+    }
     const finalizers = (job.metadata.finalizers as string[] | undefined) ?? [];
     if (!job.metadata.deletionTimestamp && !finalizers.includes(FINALIZER)) await api.addFinalizer(job, FINALIZER);
 

@@ -191,8 +191,32 @@ test('scale down deletes pods of removed indexes and drops their status entries'
   const pods = [withPhase(podFor(job, 0), 'Running'), withPhase(buildRunnerPod({ job: big, index: 1, parallelism: 2, specHash: specHash(job.spec), restarts: 0 }), 'Running')];
   const plan = planJob({ job, pods, now: NOW });
   assert.deepEqual(plan.delete.map((d) => [d.name, d.cause]), [['uids-runner-1', 'scale-down']]);
-  assert.deepEqual(plan.staleRunnerIndexes, [1]);
+  assert.deepEqual(plan.staleRunnerIndexes, [], 'the entry stays until the pod is gone: its final report is still to come');
   assert.deepEqual(plan.status?.runners.map((r) => r.index), [0]);
+  const gone = planJob({ job, pods: [pods[0]!], now: NOW });
+  assert.deepEqual(gone.staleRunnerIndexes, [1]);
+});
+
+test('lifetime totals never go backwards on scale-down, and a retried entry removal counts nothing twice', () => {
+  // 3 runners → 1: runners 1 and 2 made their final checkpoint (930,001 in all), then their pods went.
+  const one = sampleJob({ parallelism: 1 });
+  const entries = [
+    { index: 0, state: 'Running', records: 310_001, bytes: 10, files: 1, checkpointId: 7 },
+    { index: 1, state: 'Running', records: 310_000, bytes: 10, files: 1, checkpointId: 7 },
+    { index: 2, state: 'Running', records: 310_000, bytes: 10, files: 1, checkpointId: 7 },
+  ];
+  const pod0 = withPhase(podFor(one, 0), 'Running');
+  const first = planJob({ job: withStatus(one, { lastAppliedSpecHash: specHash(one.spec), runners: entries }), pods: [pod0], now: NOW });
+  assert.equal(first.status!.committed!.records, 930_001);
+  assert.deepEqual(first.staleRunnerIndexes, [1, 2]);
+  assert.deepEqual(first.status!.retired, { records: 620_000, bytes: 20, files: 2, skipped: 0, folded: ['1:7', '2:7'] });
+  // The removal failed (operator died): the entries are still there, with the written baseline.
+  const retry = planJob({ job: withStatus(one, { ...first.status!, runners: entries }), pods: [pod0], now: NOW });
+  assert.equal(retry.status!.committed!.records, 930_001);
+  // Removed: runner 0 goes on from its own lineage; the retired totals stay counted.
+  const after = planJob({ job: withStatus(one, { ...first.status!, runners: [{ ...entries[0]!, records: 320_001 }] }), pods: [pod0], now: NOW });
+  assert.equal(after.status!.committed!.records, 940_001);
+  assert.deepEqual(after.status!.retired!.folded, []);
 });
 
 test('all runners Succeeded: phase Succeeded, Ready reason Succeeded, nothing restarted later', () => {
@@ -235,4 +259,48 @@ test('a runner that refuses its job (exit 2) stalls the job at once: no restarts
   assert.equal(stalled?.status, 'True');
   assert.equal(stalled?.reason, 'InvalidSpec');
   assert.match(stalled!.message, /runner 0 refused the job: spec\.transform\.query: unknown column 'uidd'/);
+});
+
+test('a pod that cannot start: its waiting reason is the Ready condition and one Warning event', () => {
+  const job = sampleJob();
+  const pod = podFor(job, 0);
+  pod.status = {
+    phase: 'Pending',
+    containerStatuses: [{ name: 'runner', image: 'x', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'CreateContainerConfigError', message: 'secret "oss-creds" not found' } } }],
+  };
+  const plan = planJob({ job, pods: [pod], now: NOW });
+  const ready = plan.status!.conditions!.find((c) => c.type === 'Ready')!;
+  assert.deepEqual([ready.status, ready.reason], ['False', 'CreateContainerConfigError']);
+  assert.equal(ready.message, 'runner 0 (pod uids-runner-0) cannot start: CreateContainerConfigError: secret "oss-creds" not found');
+  assert.deepEqual(plan.events.map((e) => [e.type, e.reason, e.message]), [['Warning', 'RunnerCannotStart', ready.message]]);
+  // The same cause on the next look: no second event.
+  assert.deepEqual(planJob({ job: withStatus(job, plan.status!), pods: [pod], now: NOW + 1000 }).events, []);
+  // Unschedulable comes from the PodScheduled condition.
+  const unsched = podFor(job, 0);
+  unsched.status = { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available' }] };
+  assert.equal(planJob({ job, pods: [unsched], now: NOW }).status!.conditions!.find((c) => c.type === 'Ready')!.reason, 'Unschedulable');
+});
+
+test('a failed runner\'s own message reaches the event and the Stalled condition', () => {
+  const job = sampleJob({ restartPolicy: { maxRestarts: 0 } });
+  const failed = withPhase(podFor(job, 0), 'Failed', new Date(NOW).toISOString());
+  const prev: IngestJobStatus = { lastAppliedSpecHash: specHash(job.spec), phase: 'Running', runners: [{ index: 0, state: 'Running', pod: 'uids-runner-0', message: "topic 'uids' does not exist" }] };
+  const plan = planJob({ job: withStatus(job, prev), pods: [failed], now: NOW });
+  assert.match(plan.events.find((e) => e.reason === 'RunnerFailed')!.message, /failed: exit code 1.*: topic 'uids' does not exist$/);
+  assert.match(plan.status!.conditions!.find((c) => c.type === 'Stalled')!.message, /topic 'uids' does not exist; restartPolicy\.maxRestarts is 0/);
+});
+
+test('transition events say what changed: Rescaled 1→3, Resumed, Replaced runner because its pod was deleted', () => {
+  const one = sampleJob({ parallelism: 1 });
+  const three = sampleJob({ parallelism: 3 });
+  const running: IngestJobStatus = { lastAppliedSpecHash: specHash(one.spec), phase: 'Running', runners: [{ index: 0, state: 'Running', pod: 'uids-runner-0' }] };
+  const pod = withPhase(podFor(one, 0), 'Running');
+  const rescale = planJob({ job: withStatus(three, running), pods: [pod], now: NOW });
+  assert.deepEqual(rescale.events.filter((e) => e.reason === 'Rescaled').map((e) => e.message), ['Rescaled 1→3: runners stop after a final checkpoint; the new ones resume their splits from it']);
+
+  const resumed = planJob({ job: withStatus(one, { ...running, phase: 'Suspended', runners: [{ index: 0, state: 'Suspended' }] }), pods: [], now: NOW });
+  assert.deepEqual(resumed.events.map((e) => e.reason), ['RunnerStarted', 'Resumed']);
+
+  const replaced = planJob({ job: withStatus(one, running), pods: [], now: NOW });
+  assert.deepEqual(replaced.events.map((e) => [e.reason, e.message]), [['RunnerReplaced', 'replacing runner 0 because its pod uids-runner-0 was deleted; it resumes from its last checkpoint']]);
 });

@@ -19,7 +19,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { Condition, IngestJob, IngestJobStatus, RunnerStatus } from '../api/types.ts';
 import { findCondition, setCondition } from './conditions.ts';
 import type { ConditionInput } from './conditions.ts';
-import { exitSummary, finishedAt, podRestarts, podSpecHash, podState, ranFor, runnerIndex } from './pod-state.ts';
+import { exitSummary, finishedAt, podRestarts, podSpecHash, podState, ranFor, runnerIndex, waitingCause } from './pod-state.ts';
 import { resolveRestartPolicy, restartDelayMs, restartsBefore } from '../api/restart-policy.ts';
 import { buildRunnerPod } from './runner-pod.ts';
 import { specHash } from './spec-hash.ts';
@@ -43,7 +43,8 @@ export interface PodDeletion {
 
 export interface JobEvent {
   type: 'Normal' | 'Warning';
-  reason: 'RunnerStarted' | 'RunnerFailed' | 'RunnerRestarted' | 'Stalled' | 'Suspended' | 'Succeeded' | 'SpecChanged' | 'Stopping' | 'ReconcileError';
+  reason: 'RunnerStarted' | 'RunnerFailed' | 'RunnerRestarted' | 'RunnerCannotStart' | 'RunnerReplaced' | 'Stalled' | 'Suspended' | 'Resumed'
+    | 'Succeeded' | 'SpecChanged' | 'Rescaled' | 'Stopping' | 'ReconcileError';
   message: string;
 }
 
@@ -123,10 +124,15 @@ export function planJob(input: PlanInput): Plan {
     byIndex.set(i, p);
   }
   const prevRunners = new Map((prev.runners ?? []).map((r) => [r.index, r]));
-  plan.staleRunnerIndexes = [...prevRunners.keys()].filter((i) => i >= parallelism).sort((a, b) => a - b);
+  // An entry of a removed index goes once its pod is gone: the runner's final report (totals
+  // after its last checkpoint) is in by then, and is folded into status.retired exactly once.
+  const podIndexes = new Set(pods.map((p) => runnerIndex(p)));
+  plan.staleRunnerIndexes = [...prevRunners.keys()].filter((i) => i >= parallelism && !podIndexes.has(i)).sort((a, b) => a - b);
 
   const runners: OperatorRunnerStatus[] = [];
   let exhausted: { index: number; why: string; reason: string } | undefined;
+  /** The first runner whose pod cannot start, and why (its waiting reason). */
+  let stuck: { reason: string; why: string } | undefined;
   let nextWake: number | undefined;
   const wakeAt = (t: number): void => { nextWake = nextWake === undefined ? t : Math.min(nextWake, t); };
   let specChanged = false;
@@ -151,15 +157,17 @@ export function planJob(input: PlanInput): Plan {
       // A runner that ran backoff.resetThreshold before it failed counts from zero again (Flink).
       const k = restartsBefore(policy, podRestarts(pod), ranFor(pod));
       if (k === 0) restarts = 0;
+      // The runner's own words (status.runners[i].message) say why; the exit code only says that.
+      const why = before?.message ? `${exitSummary(pod)}: ${before.message}` : exitSummary(pod);
       if (before?.state !== 'Failed') {
-        plan.events.push({ type: 'Warning', reason: 'RunnerFailed', message: `runner ${i} (pod ${podName}) failed: ${exitSummary(pod)}` });
+        plan.events.push({ type: 'Warning', reason: 'RunnerFailed', message: `runner ${i} (pod ${podName}) failed: ${why}` });
       }
       state = 'Failed';
       if (exitCode(pod) === INVALID_JOB_EXIT) {
         // the runner refused the job itself (its query, formats or options): restarting cannot help
         exhausted ??= { index: i, reason: 'InvalidSpec', why: `runner ${i} refused the job: ${before?.message ?? exitSummary(pod)}` };
       } else if (k >= policy.maxRestarts) {
-        exhausted ??= { index: i, reason: 'RestartsExhausted', why: `runner ${i} (pod ${podName}) failed ${k + 1} times: ${exitSummary(pod)}; restartPolicy.maxRestarts is ${policy.maxRestarts}` };
+        exhausted ??= { index: i, reason: 'RestartsExhausted', why: `runner ${i} (pod ${podName}) failed ${k + 1} times: ${why}; restartPolicy.maxRestarts is ${policy.maxRestarts}` };
       } else {
         const due = (finishedAt(pod) ?? now) + restartDelayMs(policy, k);
         if (now >= due) {
@@ -173,6 +181,8 @@ export function planJob(input: PlanInput): Plan {
       }
     } else if (pod) {
       state = st!;
+      const cause = st === 'Pending' ? waitingCause(pod) : undefined;
+      if (cause) stuck ??= { reason: cause.reason, why: `runner ${i} (pod ${podName}) cannot start: ${cause.reason}${cause.message ? `: ${cause.message}` : ''}` };
     } else if (suspended) {
       state = 'Suspended';
     } else if (wasSucceeded || wasStalled) {
@@ -181,7 +191,12 @@ export function planJob(input: PlanInput): Plan {
       state = 'Pending'; // created once every runner of the previous spec is gone (its deletion requeues the job)
     } else {
       plan.create.push(buildRunnerPod({ job, index: i, parallelism, specHash: hash, restarts, defaultImage: input.defaultImage }));
-      plan.events.push({ type: 'Normal', reason: 'RunnerStarted', message: `starting runner ${i} of ${parallelism} (pod ${podName})` });
+      if (sameSpec && before?.pod === podName && (before.state === 'Running' || before.state === 'Pending')) {
+        // Nobody here deleted it (a restart, suspend or spec change passes through other states).
+        plan.events.push({ type: 'Normal', reason: 'RunnerReplaced', message: `replacing runner ${i} because its pod ${podName} was deleted; it resumes from its last checkpoint` });
+      } else {
+        plan.events.push({ type: 'Normal', reason: 'RunnerStarted', message: `starting runner ${i} of ${parallelism} (pod ${podName})` });
+      }
       state = 'Pending';
     }
     const entry: OperatorRunnerStatus = { index: i, state, restarts };
@@ -195,7 +210,10 @@ export function planJob(input: PlanInput): Plan {
     exhausted = { index: -1, reason: c?.reason ?? 'RestartsExhausted', why: c?.message ?? 'restarts exhausted' };
   }
   if (specChanged && prev.lastAppliedSpecHash !== undefined && prev.lastAppliedSpecHash !== hash) {
-    plan.events.push({ type: 'Normal', reason: 'SpecChanged', message: 'spec changed: restarting runners from their last checkpoint with the new spec' });
+    const before = prev.runners?.length ?? 0;
+    plan.events.push(before > 0 && before !== parallelism
+      ? { type: 'Normal', reason: 'Rescaled', message: `Rescaled ${before}→${parallelism}: runners stop after a final checkpoint; the new ones resume their splits from it` }
+      : { type: 'Normal', reason: 'SpecChanged', message: 'spec changed: restarting runners from their last checkpoint with the new spec' });
   }
 
   const states = runners.map((r) => r.state);
@@ -222,13 +240,21 @@ export function planJob(input: PlanInput): Plan {
     const running = states.filter((s) => s === 'Running' || s === 'Succeeded').length;
     phase = running > 0 ? 'Running' : 'Pending';
     const ready = running === parallelism && !converging;
-    conds.push(ready
+    conds.push(stuck
+      ? cond('Ready', 'False', stuck.reason, stuck.why)
+      : ready
       ? cond('Ready', 'True', 'Running', `${parallelism} runner(s) running`)
       : cond('Ready', 'False', states.some((s) => s === 'Failed' || s === 'Restarting') ? 'RunnerRestarting' : 'RunnersStarting', `${running} of ${parallelism} runner(s) running`));
     conds.push(converging
       ? cond('Reconciling', 'True', specChanged ? 'SpecChanged' : 'Progressing', `${running} of ${parallelism} runner(s) running`)
       : cond('Reconciling', 'False', 'Running', ''));
     conds.push(cond('Stalled', 'False', 'Running', ''));
+  }
+  if (stuck && !suspended && !exhausted && findCondition(prev.conditions, 'Ready')?.message !== stuck.why) {
+    plan.events.push({ type: 'Warning', reason: 'RunnerCannotStart', message: stuck.why });
+  }
+  if (prev.phase === 'Suspended' && !suspended) {
+    plan.events.push({ type: 'Normal', reason: 'Resumed', message: 'spec.suspend is false: runners resume from their final checkpoint' });
   }
   if (phase !== prev.phase) {
     if (phase === 'Stalled') plan.events.push({ type: 'Warning', reason: 'Stalled', message: exhausted!.why });
@@ -243,7 +269,7 @@ export function planJob(input: PlanInput): Plan {
     observedGeneration: generation,
     conditions: (conditions ?? []).filter((c) => c.type === 'Ready' || c.type === 'Reconciling' || c.type === 'Stalled'),
     phase,
-    ...aggregateRunners(prev.runners, parallelism),
+    ...aggregateRunners(prev.runners, parallelism, prev.retired, new Set(plan.staleRunnerIndexes)),
     runners,
     lastAppliedSpecHash: hash,
   };
@@ -260,6 +286,7 @@ export function operatorView(status: IngestJobStatus | undefined): OperatorStatu
     phase: s.phase,
     checkpoint: s.checkpoint,
     committed: s.committed,
+    retired: s.retired,
     source: s.source?.lag === undefined ? undefined : { lag: s.source.lag },
     partitions: s.partitions,
     runners: (s.runners ?? []).map((r) => ({ index: r.index, pod: r.pod, state: r.state, restarts: r.restarts })),

@@ -16,9 +16,9 @@ test('runner pod: name, labels, args, owner, service account, restartPolicy Neve
   assert.deepEqual(pod.metadata?.ownerReferences, [{ apiVersion: 'sluice.dev/v1alpha1', kind: 'IngestJob', name: 'uids', uid: 'uid-1', controller: true, blockOwnerDeletion: true }]);
   const c = pod.spec!.containers[0]!;
   assert.equal(c.name, 'runner');
-  assert.equal(c.image, 'sluice/runner:0.1.0');
+  assert.equal(c.image, 'ghcr.io/sluice-dev/sluice:0.1.0');
   assert.deepEqual(c.command, ['sluice']);
-  assert.deepEqual(c.args, ['runner', '--namespace', 'team-a', '--job', 'uids', '--index', '2', '--parallelism', '3']);
+  assert.deepEqual(c.args, ['runner', '--namespace', 'team-a', '--job', 'uids', '--index', '2', '--parallelism', '3', '--metrics-port', '9090']);
   assert.equal(pod.spec!.restartPolicy, 'Never');
   assert.equal(pod.spec!.serviceAccountName, 'sluice-runner-uids');
   assert.deepEqual(c.env?.slice(0, 2), [
@@ -39,6 +39,28 @@ test('runner pod is locked down: non-root 65532, read-only root, no escalation, 
   assert.equal(pod.spec!.securityContext?.runAsNonRoot, true);
   assert.deepEqual(pod.spec!.volumes, [{ name: 'tmp', emptyDir: {} }]);
   assert.deepEqual(pod.spec!.containers[0]!.volumeMounts, [{ name: 'tmp', mountPath: '/tmp' }]);
+});
+
+test('runner pod fits the cluster tooling: a named metrics port, probes on /readyz and /healthz, default resources', () => {
+  const c = buildRunnerPod({ job: sampleJob(), index: 0, parallelism: 1, specHash: 'h', restarts: 0 }).spec!.containers[0]!;
+  assert.deepEqual(c.ports, [{ name: 'metrics', containerPort: 9090, protocol: 'TCP' }]);
+  assert.equal(c.args?.[c.args.indexOf('--metrics-port') + 1], '9090', 'the runner listens on the declared port');
+  assert.deepEqual(c.readinessProbe?.httpGet, { path: '/readyz', port: 'metrics' });
+  assert.deepEqual(c.livenessProbe?.httpGet, { path: '/healthz', port: 'metrics' });
+  assert.deepEqual(c.resources, { requests: { cpu: '500m', memory: '256Mi' }, limits: { cpu: '2', memory: '512Mi' } });
+});
+
+test('resources: spec.runner.resources, else the template runner container\'s, else the defaults; template probes win', () => {
+  const fromSpec = buildRunnerPod({ job: sampleJob({ runner: { resources: { limits: { memory: '1Gi' } } } }), index: 0, parallelism: 1, specHash: 'h', restarts: 0 });
+  assert.deepEqual(fromSpec.spec!.containers[0]!.resources, { limits: { memory: '1Gi' } });
+  const probe = { httpGet: { path: '/healthz', port: 'metrics' }, periodSeconds: 30, failureThreshold: 20 };
+  const fromTemplate = buildRunnerPod({
+    job: sampleJob({ runner: { podTemplate: { spec: { containers: [{ name: 'runner', resources: { requests: { memory: '300Mi' } }, livenessProbe: probe }] } } } }),
+    index: 0, parallelism: 1, specHash: 'h', restarts: 0,
+  });
+  assert.deepEqual(fromTemplate.spec!.containers[0]!.resources, { requests: { memory: '300Mi' } });
+  assert.deepEqual(fromTemplate.spec!.containers[0]!.livenessProbe, probe);
+  assert.deepEqual(fromTemplate.spec!.containers[0]!.readinessProbe?.httpGet, { path: '/readyz', port: 'metrics' });
 });
 
 test('podTemplate is merged: labels, nodeSelector, tolerations, sidecars, runner env; operator fields win', () => {

@@ -3,7 +3,11 @@
  * --namespace NS --job NAME --index i --parallelism N`). One pod per index, named
  * `<job>-runner-<i>`, owned by the IngestJob, restartPolicy Never (the operator restarts failed
  * runners itself so it can count restarts and back off), locked down: non-root, read-only root
- * filesystem, no privilege escalation, no capabilities, RuntimeDefault seccomp, a writable /tmp.
+ * filesystem, no privilege escalation, no capabilities, RuntimeDefault seccomp, a writable /tmp
+ * (an emptyDir: the only place the runner itself writes; sinks and checkpoints go to spec paths).
+ * It fits the cluster's tooling: a container port named `metrics` (the chart's PodMonitor scrapes
+ * it), readiness on /readyz (restored from the checkpoint and running), liveness on /healthz, and
+ * default requests and limits (DEFAULT_RUNNER_RESOURCES) unless the job sets its own.
  */
 import type { V1Container, V1OwnerReference, V1Pod, V1PodSpec, V1ResourceRequirements } from '@kubernetes/client-node';
 import type { IngestJob } from '../api/types.ts';
@@ -18,6 +22,23 @@ import { secretEnv } from './secret-env.ts';
 export const RUNNER_UID = 65532;
 /** Long enough for a final checkpoint on SIGTERM (close files, write the record, commit). */
 export const DEFAULT_TERMINATION_GRACE_SECONDS = 60;
+/** `sluice runner --metrics-port`: /metrics, /healthz, /readyz (src/runner/metrics-server.ts). */
+export const RUNNER_METRICS_PORT = 9090;
+export const RUNNER_METRICS_PORT_NAME = 'metrics';
+
+/**
+ * Used when neither spec.runner.resources nor the template's runner container sets any. Sized
+ * from measured peak RSS: 131–141 MB for the Kafka pipeline (docs/decisions/0005), 131 MB for the
+ * files pipeline from the built image (154 MB from TypeScript sources; `BENCH_ONLY=local
+ * BENCH_RECORDS=3000000 npm run bench`); the goal is < 200 MB. The request covers the peak with headroom;
+ * the limit leaves room for a burst (a large file's rows, an HDFS/OSS upload part) before the OOM
+ * killer, whose SIGKILL costs a replay from the last checkpoint. No CPU limit beyond 2 cores: the
+ * pipeline is one JavaScript thread plus GC and I/O threads.
+ */
+export const DEFAULT_RUNNER_RESOURCES: V1ResourceRequirements = {
+  requests: { cpu: '500m', memory: '256Mi' },
+  limits: { cpu: '2', memory: '512Mi' },
+};
 
 export interface RunnerPodInput {
   job: IngestJob;
@@ -26,7 +47,7 @@ export interface RunnerPodInput {
   specHash: string;
   /** Restarts already made for this index (kept in an annotation, see names.ts). */
   restarts: number;
-  /** Used when spec.runner.image is not set. @default 'sluice/runner:0.1.0' */
+  /** Used when spec.runner.image is not set. @default DEFAULT_RUNNER_IMAGE ('ghcr.io/sluice-dev/sluice:0.1.0') */
   defaultImage?: string;
 }
 
@@ -49,7 +70,20 @@ export function buildRunnerPod(input: RunnerPodInput): V1Pod {
     name: RUNNER_CONTAINER,
     image: job.spec.runner?.image ?? input.defaultImage ?? DEFAULT_RUNNER_IMAGE,
     command: ['sluice'],
-    args: ['runner', '--namespace', namespace, '--job', name, '--index', String(index), '--parallelism', String(parallelism)],
+    args: [
+      'runner', '--namespace', namespace, '--job', name, '--index', String(index), '--parallelism', String(parallelism),
+      '--metrics-port', String(RUNNER_METRICS_PORT),
+    ],
+    ports: [{ name: RUNNER_METRICS_PORT_NAME, containerPort: RUNNER_METRICS_PORT, protocol: 'TCP' }],
+    // Ready once restored from the checkpoint (503 while restoring and after a stop).
+    readinessProbe: {
+      httpGet: { path: '/readyz', port: RUNNER_METRICS_PORT_NAME }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3,
+    },
+    // /healthz answers as long as the event loop turns; a minute of silence means it is wedged.
+    // Generous on purpose: a kill costs a replay from the last checkpoint.
+    livenessProbe: {
+      httpGet: { path: '/healthz', port: RUNNER_METRICS_PORT_NAME }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 6,
+    },
     env: [
       { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
       { name: 'POD_NAMESPACE', valueFrom: { fieldRef: { fieldPath: 'metadata.namespace' } } },
@@ -88,5 +122,5 @@ export function buildRunnerPod(input: RunnerPodInput): V1Pod {
       ownerReferences: [ownerReference(job)],
     },
     spec,
-  });
+  }, DEFAULT_RUNNER_RESOURCES);
 }

@@ -17,13 +17,13 @@ test('checkpoint is the minimum id over every runner, timed by the slowest at th
   assert.equal(jobCheckpoint([...runners.slice(0, 2), { index: 2, state: 'Pending' }], 3), undefined);
 });
 
-test('committed counts and lag are summed; removed indexes are ignored', () => {
+test('committed counts every lineage (removed indexes too, until folded into retired); lag only current ones', () => {
   const agg = aggregateRunners([
     { index: 0, state: 'Running', records: 100, bytes: 1000, files: 3, skipped: 1, lag: 5 },
     { index: 1, state: 'Running', records: 50, bytes: 400, files: 2, lag: 7 },
     { index: 5, state: 'Running', records: 1_000_000, lag: 1_000 },
   ], 2);
-  assert.deepEqual(agg.committed, { records: 150, bytes: 1400, files: 5, skipped: 1 });
+  assert.deepEqual(agg.committed, { records: 1_000_150, bytes: 1400, files: 5, skipped: 1 });
   assert.deepEqual(agg.source, { lag: 12 });
   assert.deepEqual(aggregateRunners([{ index: 0, state: 'Pending' }], 1), {}, 'nothing reported: nothing claimed');
 });

@@ -9,7 +9,32 @@ import type { IngestJobStatus, PartitionStatus, RunnerStatus } from '../api/type
 /** How many recently committed partitions status keeps. */
 export const RECENT_PARTITIONS_LIMIT = 10;
 
-export type Aggregate = Pick<IngestJobStatus, 'checkpoint' | 'committed' | 'source' | 'partitions'>;
+export type Aggregate = Pick<IngestJobStatus, 'checkpoint' | 'committed' | 'source' | 'partitions' | 'retired'>;
+export type Retired = NonNullable<IngestJobStatus['retired']>;
+
+const foldKey = (r: RunnerStatus): string => `${r.index}:${r.checkpointId ?? '-'}`;
+
+/**
+ * Folds the totals of removed runner entries (`removable`: indexes >= parallelism whose pod is
+ * gone, so their final report is in) into the retired baseline, each entry once (its
+ * index:checkpointId is remembered while the entry still exists).
+ */
+export function foldRetired(prev: Retired | undefined, stale: readonly RunnerStatus[], removable: ReadonlySet<number>): Retired | undefined {
+  const out: Retired = { records: prev?.records ?? 0, bytes: prev?.bytes ?? 0, files: prev?.files ?? 0, skipped: prev?.skipped ?? 0, folded: [] };
+  const already = new Set(prev?.folded ?? []);
+  for (const r of stale) {
+    if (!removable.has(r.index)) continue;
+    const key = foldKey(r);
+    if (!already.has(key)) {
+      out.records += r.records ?? 0;
+      out.bytes += r.bytes ?? 0;
+      out.files += r.files ?? 0;
+      out.skipped += r.skipped ?? 0;
+    }
+    out.folded.push(key);
+  }
+  return prev === undefined && out.folded.length === 0 ? undefined : out;
+}
 
 function iso(t: string | undefined): number {
   const ms = t ? Date.parse(t) : NaN;
@@ -71,18 +96,28 @@ function sum(runners: readonly RunnerStatus[], f: (r: RunnerStatus) => number | 
 }
 
 /** Aggregates over the runners of indexes 0..parallelism-1 (entries of removed indexes are ignored). */
-export function aggregateRunners(all: readonly RunnerStatus[] | undefined, parallelism: number): Aggregate {
+/**
+ * Aggregates over the runners of indexes 0..parallelism-1, except `committed`: lifetime totals
+ * count every lineage, so they also add the entries of removed indexes (until their removal folds
+ * them into `retired`) and the retired baseline. A scale-down therefore never makes them drop.
+ */
+export function aggregateRunners(all: readonly RunnerStatus[] | undefined, parallelism: number, prevRetired?: Retired, removable: ReadonlySet<number> = new Set()): Aggregate {
   const runners = (all ?? []).filter((r) => r.index >= 0 && r.index < parallelism);
+  const stale = (all ?? []).filter((r) => r.index >= parallelism);
   const out: Aggregate = {};
   const checkpoint = jobCheckpoint(runners, parallelism);
   if (checkpoint) out.checkpoint = checkpoint;
-  const records = sum(runners, (r) => r.records);
-  if (records !== undefined) {
+  const retired = foldRetired(prevRetired, stale, removable);
+  if (retired) out.retired = retired;
+  // Stale entries not folded yet are counted as they stand; folded ones are in `retired`.
+  const counted = [...runners, ...stale.filter((r) => !retired?.folded.includes(foldKey(r)))];
+  const records = sum(counted, (r) => r.records);
+  if (records !== undefined || retired) {
     out.committed = {
-      records,
-      bytes: sum(runners, (r) => r.bytes) ?? 0,
-      files: sum(runners, (r) => r.files) ?? 0,
-      skipped: sum(runners, (r) => r.skipped) ?? 0,
+      records: (records ?? 0) + (retired?.records ?? 0),
+      bytes: (sum(counted, (r) => r.bytes) ?? 0) + (retired?.bytes ?? 0),
+      files: (sum(counted, (r) => r.files) ?? 0) + (retired?.files ?? 0),
+      skipped: (sum(counted, (r) => r.skipped) ?? 0) + (retired?.skipped ?? 0),
     };
   }
   const lag = sum(runners, (r) => r.lag);

@@ -78,11 +78,12 @@ class RecordingSink implements StatusSink {
   }
 }
 
-function setup(minIntervalMs = 5000): { timers: FakeTimers; sink: RecordingSink; reporter: StatusReporter; errors: string[] } {
+/** heartbeatMs 0 by default: these tests are about rate and coalescing, with checkpoint-only statuses. */
+function setup(minIntervalMs = 5000, heartbeatMs = 0): { timers: FakeTimers; sink: RecordingSink; reporter: StatusReporter; errors: string[] } {
   const timers = new FakeTimers();
   const sink = new RecordingSink(timers);
   const errors: string[] = [];
-  const reporter = new StatusReporter(sink, { minIntervalMs, timers, onError: (e) => errors.push((e as Error).message) });
+  const reporter = new StatusReporter(sink, { minIntervalMs, heartbeatMs, timers, onError: (e) => errors.push((e as Error).message) });
   return { timers, sink, reporter, errors };
 }
 
@@ -194,4 +195,20 @@ test('a failing final status is reported and close() still resolves', async () =
   await reporter.close(st(5));
   assert.deepEqual(errors, ['apiserver said no']);
   assert.equal(sink.sent.length, 1);
+});
+
+test('an idle job (only the checkpoint moves) reports at most once per heartbeat; real progress at once', async () => {
+  const { timers, sink, reporter } = setup(5000, 30_000);
+  reporter.update({ ...st(1), records: 10 });
+  await settle();
+  for (let id = 2; id <= 7; id++) {
+    await timers.advance(5000); // a checkpoint every 5 s, nothing new read
+    reporter.update({ ...st(id), records: 10 });
+  }
+  await settle();
+  assert.deepEqual(sink.sent, [{ at: 0, id: 1 }, { at: 30_000, id: 7 }], 'one heartbeat in 30 s instead of six writes');
+  await timers.advance(5000);
+  reporter.update({ ...st(8), records: 11 });
+  await settle();
+  assert.deepEqual(sink.sent.at(-1), { at: 35_000, id: 8 }, 'new records are sent at the normal rate');
 });

@@ -9,7 +9,11 @@
  *   3. a failed send is logged through `onError` and never thrown: status is advisory, the job's
  *      truth is its checkpoints. The failed status is retried (unless a newer one came) after a
  *      backoff that doubles per consecutive failure, up to `maxBackoffMs`;
- *   4. `close(final)` cancels the timer, waits for the request in flight, then sends the final
+ *   4. a status that differs from the last one sent only in its checkpoint (id, time, duration:
+ *      an idle job still checkpoints every interval) is a heartbeat, sent at most every
+ *      `heartbeatMs`; so an idle job's status is not rewritten every few seconds, yet the
+ *      CHECKPOINT age column stays within a heartbeat of the truth;
+ *   5. `close(final)` cancels the timer, waits for the request in flight, then sends the final
  *      status at once, ignoring the rate limit: the last word before exit is always sent
  *      (`close(null)` sends nothing: a fenced runner must not overwrite its successor's entry).
  */
@@ -30,6 +34,8 @@ export interface ReporterTimers {
 export interface StatusReporterOptions {
   /** Least time between the starts of two sends. @default 5000 */
   minIntervalMs?: number;
+  /** Least time between two sends that only move the checkpoint forward. @default 30000 */
+  heartbeatMs?: number;
   /** Upper bound of the retry backoff after failed sends. @default 60000 */
   maxBackoffMs?: number;
   timers?: ReporterTimers;
@@ -59,6 +65,9 @@ export class StatusReporter {
   private nextAllowedAt = -Infinity;
   private failures = 0;
   private closed = false;
+  private readonly heartbeatMs: number;
+  private lastSent: RunnerStatus | null = null;
+  private lastSentAt = -Infinity;
   /** Sends started (successful or not), for tests and metrics. */
   sends = 0;
 
@@ -66,6 +75,7 @@ export class StatusReporter {
     this.sink = sink;
     this.minIntervalMs = o.minIntervalMs ?? 5000;
     this.maxBackoffMs = o.maxBackoffMs ?? 60_000;
+    this.heartbeatMs = o.heartbeatMs ?? 30_000;
     this.timers = o.timers ?? realTimers;
     this.onError = o.onError ?? (() => {});
   }
@@ -73,6 +83,8 @@ export class StatusReporter {
   /** Offer the newest status: sent now if allowed, else when the interval has passed. */
   update(status: RunnerStatus): void {
     if (this.closed) return;
+    if (this.pending === null && this.lastSent !== null && onlyCheckpointMoved(this.lastSent, status)
+      && this.timers.now() - this.lastSentAt < this.heartbeatMs) return;
     this.pending = status;
     this.schedule();
   }
@@ -117,6 +129,8 @@ export class StatusReporter {
     try {
       await this.sink.apply(s);
       this.failures = 0;
+      this.lastSent = s;
+      this.lastSentAt = this.timers.now();
     } catch (e) {
       this.failures++;
       this.nextAllowedAt = this.timers.now() + Math.min(this.maxBackoffMs, this.minIntervalMs * 2 ** (this.failures - 1));
@@ -124,4 +138,12 @@ export class StatusReporter {
       this.onError(e, s);
     }
   }
+}
+
+const CHECKPOINT_FIELDS = new Set(['checkpointId', 'checkpointAt', 'checkpointDurationMs']);
+
+/** Same status but for the checkpoint fields: nothing a reader needs except the checkpoint's age. */
+function onlyCheckpointMoved(a: RunnerStatus, b: RunnerStatus): boolean {
+  const strip = (s: RunnerStatus): string => JSON.stringify(Object.entries(s).filter(([k]) => !CHECKPOINT_FIELDS.has(k)).sort(([x], [y]) => x.localeCompare(y)));
+  return strip(a) === strip(b);
 }

@@ -12,7 +12,7 @@ import { ensureCluster, makeNamespace } from '../kubelet/test-cluster.ts';
 import type { TestCluster } from '../kubelet/test-cluster.ts';
 import kube from '../stack/services/kube.ts';
 import { canI, installIngestJobCrd, kubectl } from '../runner/kube-helpers.ts';
-import { ensureHelm, template } from './helm.ts';
+import { CHART, ensureHelm, helm, template } from './helm.ts';
 
 let cluster: TestCluster;
 let kubeconfig: string;
@@ -46,7 +46,9 @@ const can = (verb: string, resource: string, ns: string, extra: string[] = []): 
 
 test('the apiserver accepts the rendered chart, and the operator account can do exactly its job', { timeout: 120_000 }, async () => {
   // replicaCount=0: no operator pods (their image does not exist here); RBAC is what is tested.
-  const objs = await template(['fullnameOverride=' + release, 'replicaCount=0', 'serviceMonitor.enabled=false'], ['--namespace', releaseNs]);
+  // webhook.enabled=false: a cluster-wide webhook with no pod behind it would refuse every other
+  // test's IngestJobs (the webhook has its own test below).
+  const objs = await template(['fullnameOverride=' + release, 'replicaCount=0', 'serviceMonitor.enabled=false', 'webhook.enabled=false'], ['--namespace', releaseNs]);
   const out = kubectl(kubeconfig, ['apply', '-f', '-'], objs.map((o) => stringify(o)).join('---\n'));
   assert.match(out, new RegExp(`deployment.apps/${release} created`));
   assert.match(out, new RegExp(`clusterrole.rbac.authorization.k8s.io/${release} created`));
@@ -93,4 +95,25 @@ test('the apiserver accepts the rendered chart, and the operator account can do 
   // passed because the ClusterRole holds those rights, not because RBAC was off.
   const greedy = { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'greedy', namespace: jobNs }, rules: [{ apiGroups: [''], resources: ['secrets'], verbs: ['get'] }] };
   assert.throws(() => kubectl(kubeconfig, ['create', `--as=${sa()}`, '-f', '-'], stringify(greedy)), /forbidden|escalat/i);
+});
+
+test('helm upgrade keeps the webhook certificate and caBundle (lookup of the existing Secret)', { timeout: 180_000 }, async () => {
+  const wh = `${release}-wh`;
+  // replicaCount=0 and a namespace selector matching nothing: registered, but never called.
+  const sets = ['fullnameOverride=' + wh, 'replicaCount=0', 'webhook.namespaceSelector.matchLabels.sluice-test-never=match', 'rbac.create=false', 'serviceAccount.create=false', 'serviceAccount.name=default'];
+  const args = (cmd: string): string[] => [cmd, wh, CHART, '-n', releaseNs, '--kubeconfig', kubeconfig, ...sets.flatMap((s) => ['--set', s])];
+  const read = (): { ca: string; crt: string; bundle: string } => {
+    const secret = JSON.parse(kubectl(kubeconfig, ['get', 'secret', `${wh}-webhook-tls`, '-n', releaseNs, '-o', 'json'])) as { data: Record<string, string> };
+    const vwc = JSON.parse(kubectl(kubeconfig, ['get', 'validatingwebhookconfiguration', `${wh}-${releaseNs}`, '-o', 'json'])) as { webhooks: Array<{ clientConfig: { caBundle: string } }> };
+    return { ca: secret.data['ca.crt']!, crt: secret.data['tls.crt']!, bundle: vwc.webhooks[0]!.clientConfig.caBundle };
+  };
+  try {
+    await helm(...args('install'));
+    const first = read();
+    assert.equal(first.bundle, first.ca, 'the apiserver trusts the CA that signed the serving certificate');
+    await helm(...args('upgrade'));
+    assert.deepEqual(read(), first, 'helm upgrade replaced the certificate');
+  } finally {
+    await helm('uninstall', wh, '-n', releaseNs, '--kubeconfig', kubeconfig).catch(() => undefined);
+  }
 });

@@ -10,6 +10,9 @@ import { readFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { V1ClusterRole, V1Deployment, V1PolicyRule, V1Role, V1Service } from '@kubernetes/client-node';
+import { DEFAULT_RUNNER_IMAGE } from '../../src/operator/names.ts';
+import { buildRunnerPod } from '../../src/operator/runner-pod.ts';
+import { sampleJob } from '../../src/operator/testing.ts';
 import { CHART, ensureHelm, find, helm, template } from './helm.ts';
 import type { K8sObject } from './helm.ts';
 
@@ -33,10 +36,13 @@ test('helm lint passes', async () => {
 test('default render: exactly the expected objects, all in the release namespace', async () => {
   const objs = await template();
   assert.deepEqual(objs.map((o) => `${o.kind}/${o.metadata.name}`).sort(), [
-    'ClusterRole/sluice', 'ClusterRoleBinding/sluice', 'Deployment/sluice', 'PodDisruptionBudget/sluice',
-    'Role/sluice-leader-election', 'RoleBinding/sluice-leader-election', 'Service/sluice-metrics', 'ServiceAccount/sluice',
+    'ClusterRole/sluice', 'ClusterRole/sluice-uninstall-guard-sluice-system', 'ClusterRoleBinding/sluice',
+    'ClusterRoleBinding/sluice-uninstall-guard-sluice-system', 'Deployment/sluice', 'Job/sluice-uninstall-guard', 'PodDisruptionBudget/sluice',
+    'Role/sluice-leader-election', 'Role/sluice-uninstall-guard', 'RoleBinding/sluice-leader-election', 'RoleBinding/sluice-uninstall-guard',
+    'Secret/sluice-webhook-tls', 'Service/sluice-metrics', 'Service/sluice-webhook', 'ServiceAccount/sluice', 'ServiceAccount/sluice-uninstall-guard',
+    'ValidatingWebhookConfiguration/sluice-sluice-system',
   ]);
-  for (const o of objs) if (!o.kind.startsWith('Cluster')) assert.equal(o.metadata.namespace, 'sluice-system', `${o.kind} namespace`);
+  for (const o of objs) if (!o.kind.startsWith('Cluster') && o.kind !== 'ValidatingWebhookConfiguration') assert.equal(o.metadata.namespace, 'sluice-system', `${o.kind} namespace`);
   const withCrds = await template([], ['--include-crds']);
   assert.equal(find(withCrds, 'CustomResourceDefinition').metadata.name, 'ingestjobs.sluice.dev');
 });
@@ -49,13 +55,13 @@ test('the operator Deployment: 2 replicas, the agreed args, probes, non-root rea
   assert.equal(pod.containers.length, 1);
   const c = pod.containers[0]!;
   assert.equal(c.image, 'ghcr.io/sluice-dev/sluice:0.1.0');
-  assert.deepEqual(c.args, ['operator', '--leader-election-namespace', '$(POD_NAMESPACE)', '--metrics-port', '8080']);
+  assert.deepEqual(c.args, ['operator', '--leader-election-namespace', '$(POD_NAMESPACE)', '--metrics-port', '8080', '--webhook-port', '9443', '--webhook-cert-dir', '/etc/sluice/webhook']);
   assert.equal(c.command, undefined, 'the image ENTRYPOINT is sluice');
   const env = new Map((c.env ?? []).map((e) => [e.name, e]));
   assert.equal(env.get('POD_NAMESPACE')!.valueFrom!.fieldRef!.fieldPath, 'metadata.namespace');
   assert.equal(env.get('POD_NAME')!.valueFrom!.fieldRef!.fieldPath, 'metadata.name');
   assert.equal(env.get('SLUICE_RUNNER_IMAGE')!.value, 'ghcr.io/sluice-dev/sluice:0.1.0');
-  assert.deepEqual(c.ports, [{ name: 'metrics', containerPort: 8080, protocol: 'TCP' }]);
+  assert.deepEqual(c.ports, [{ name: 'metrics', containerPort: 8080, protocol: 'TCP' }, { name: 'webhook', containerPort: 9443, protocol: 'TCP' }]);
   assert.equal(c.livenessProbe!.httpGet!.path, '/healthz');
   assert.equal(c.readinessProbe!.httpGet!.path, '/readyz');
   assert.equal(c.livenessProbe!.httpGet!.port, 'metrics');
@@ -66,8 +72,8 @@ test('the operator Deployment: 2 replicas, the agreed args, probes, non-root rea
   assert.equal(c.securityContext!.allowPrivilegeEscalation, false);
   assert.deepEqual(c.securityContext!.capabilities!.drop, ['ALL']);
   assert.ok(c.resources!.requests!.cpu && c.resources!.requests!.memory && c.resources!.limits!.memory, 'requests and a memory limit');
-  assert.deepEqual(c.volumeMounts, [{ name: 'tmp', mountPath: '/tmp' }]);
-  assert.deepEqual(pod.volumes!.map((v) => [v.name, v.emptyDir !== undefined]), [['tmp', true]]);
+  assert.deepEqual(c.volumeMounts, [{ name: 'tmp', mountPath: '/tmp' }, { name: 'webhook-tls', mountPath: '/etc/sluice/webhook', readOnly: true }]);
+  assert.deepEqual(pod.volumes!.map((v) => [v.name, v.emptyDir !== undefined]), [['tmp', true], ['webhook-tls', false]]);
   // the selector must match the pod labels, and the replicas prefer different nodes
   for (const [k, v] of Object.entries(d.spec!.selector.matchLabels!)) assert.equal(d.spec!.template.metadata!.labels![k], v);
   assert.equal(pod.affinity!.podAntiAffinity!.preferredDuringSchedulingIgnoredDuringExecution![0]!.podAffinityTerm.topologyKey, 'kubernetes.io/hostname');
@@ -129,8 +135,58 @@ test('values switch on the ServiceMonitor and PodMonitor, and change replicas, p
   const d = find<V1Deployment>(objs, 'Deployment', 'ingest');
   assert.equal(d.spec!.replicas, 1);
   assert.equal(d.spec!.template.spec!.containers[0]!.image, 'ghcr.io/sluice-dev/sluice:1.2.3');
-  assert.deepEqual(d.spec!.template.spec!.containers[0]!.args!.slice(-2), ['--metrics-port', '9100']);
+  const args = d.spec!.template.spec!.containers[0]!.args!;
+  assert.deepEqual(args.slice(args.indexOf('--metrics-port'), args.indexOf('--metrics-port') + 2), ['--metrics-port', '9100']);
   assert.equal(objs.some((o) => o.kind === 'PodDisruptionBudget'), false, 'no PDB for a single replica');
+});
+
+test('the rendered PodMonitor selects runner pods as the operator builds them, and scrapes their metrics port', async () => {
+  const pm = find(await template(['podMonitor.enabled=true']), 'PodMonitor') as K8sObject & {
+    spec: { selector: { matchLabels: Record<string, string> }; podMetricsEndpoints: Array<{ port: string; path: string }> };
+  };
+  const pod = buildRunnerPod({ job: sampleJob(), index: 0, parallelism: 1, specHash: 'h', restarts: 0 });
+  for (const [k, v] of Object.entries(pm.spec.selector.matchLabels)) assert.equal(pod.metadata!.labels![k], v, `runner pod label ${k}`);
+  const ports = pod.spec!.containers.flatMap((c) => c.ports ?? []);
+  for (const e of pm.spec.podMetricsEndpoints) {
+    const port = ports.find((p) => p.name === e.port);
+    assert.ok(port, `no container port named ${e.port} on the runner pod`);
+    assert.equal(e.path, '/metrics');
+    const runner = pod.spec!.containers[0]!;
+    assert.equal(runner.args![runner.args!.indexOf('--metrics-port') + 1], String(port.containerPort), 'the runner serves /metrics on that port');
+  }
+});
+
+test('the admission webhook: a Helm-made CA whose bundle the apiserver trusts, served by every replica, knobs from values', async () => {
+  const objs = await template(['webhook.failurePolicy=Ignore', 'webhook.timeoutSeconds=5']);
+  const secret = find(objs, 'Secret', 'sluice-webhook-tls') as K8sObject & { type: string; data: Record<string, string> };
+  assert.equal(secret.type, 'kubernetes.io/tls');
+  const vwc = find(objs, 'ValidatingWebhookConfiguration') as K8sObject & { webhooks: Array<Record<string, unknown> & { clientConfig: { caBundle: string; service: Record<string, unknown> }; namespaceSelector: unknown }> };
+  const w = vwc.webhooks[0]!;
+  assert.equal(w.failurePolicy, 'Ignore');
+  assert.equal(w.timeoutSeconds, 5);
+  assert.deepEqual(w.namespaceSelector, { matchExpressions: [{ key: 'kubernetes.io/metadata.name', operator: 'NotIn', values: ['kube-system'] }] });
+  assert.deepEqual(w.clientConfig.service, { name: 'sluice-webhook', namespace: 'sluice-system', path: '/validate-ingestjob', port: 443 });
+  assert.equal(w.clientConfig.caBundle, secret.data['ca.crt']);
+  // The serving certificate is signed by that CA for the Service's DNS name.
+  const { X509Certificate } = await import('node:crypto');
+  const ca = new X509Certificate(Buffer.from(secret.data['ca.crt']!, 'base64'));
+  const cert = new X509Certificate(Buffer.from(secret.data['tls.crt']!, 'base64'));
+  assert.ok(cert.verify(ca.publicKey), 'tls.crt is signed by ca.crt');
+  assert.ok(cert.checkHost('sluice-webhook.sluice-system.svc'), `SANs: ${cert.subjectAltName}`);
+  const d = find<V1Deployment>(objs, 'Deployment', 'sluice');
+  const c = d.spec!.template.spec!.containers[0]!;
+  assert.deepEqual(c.args!.slice(c.args!.indexOf('--webhook-port'), c.args!.indexOf('--webhook-port') + 4), ['--webhook-port', '9443', '--webhook-cert-dir', '/etc/sluice/webhook']);
+  assert.ok(c.ports!.some((p) => p.name === 'webhook' && p.containerPort === 9443));
+  assert.equal(d.spec!.template.spec!.volumes!.find((v) => v.name === 'webhook-tls')?.secret?.secretName, 'sluice-webhook-tls');
+  const svc = find<V1Service>(objs, 'Service', 'sluice-webhook');
+  assert.deepEqual(svc.spec!.ports!.map((p) => [p.port, p.targetPort]), [[443, 'webhook']]);
+  const withCm = await template(['webhook.certManager.enabled=true']);
+  assert.equal(withCm.some((o) => o.kind === 'Secret'), false, 'cert-manager makes the Secret');
+  assert.equal((find(withCm, 'ValidatingWebhookConfiguration').metadata as { annotations?: Record<string, string> }).annotations?.['cert-manager.io/inject-ca-from'], 'sluice-system/sluice-webhook');
+  assert.ok(withCm.some((o) => o.kind === 'Certificate'));
+  const off = await template(['webhook.enabled=false']);
+  assert.equal(off.some((o) => o.kind === 'ValidatingWebhookConfiguration'), false);
+  assert.equal(find<V1Deployment>(off, 'Deployment').spec!.template.spec!.containers[0]!.args!.includes('--webhook-port'), false);
 });
 
 test('every value in values.yaml is documented by a comment', async () => {
@@ -148,4 +204,20 @@ test('every value in values.yaml is documented by a comment', async () => {
     if (!/^\s*#/.test(lines[i - 1] ?? '')) undocumented.push(depth === 0 ? m[2]! : `${parent}.${m[2]!}`);
   });
   assert.deepEqual(undocumented, []);
+});
+
+test('one image name: README, Dockerfile, the chart and the operator\'s default runner image agree', async () => {
+  const d = find<V1Deployment>(await template(), 'Deployment', 'sluice');
+  const chartImage = d.spec!.template.spec!.containers[0]!.image!;
+  const [readme, dockerfile] = await Promise.all([readFile(path.join(REPO, 'README.md'), 'utf8'), readFile(path.join(REPO, 'Dockerfile'), 'utf8')]);
+  assert.equal(/docker build -t (\S+) \./.exec(readme)?.[1], chartImage, 'README quick start');
+  assert.equal(/docker build -t (\S+) \./.exec(dockerfile)?.[1], chartImage, 'Dockerfile header');
+  assert.equal(DEFAULT_RUNNER_IMAGE, chartImage, 'src/operator/names.ts');
+});
+
+test('NOTES.txt renders without placeholders', async () => {
+  const { stdout } = await helm('install', '--dry-run=client', 'sluice', CHART, '--namespace', 'sluice-system');
+  const notes = stdout.slice(stdout.indexOf('NOTES:'));
+  assert.match(notes, /kubectl -n sluice-system get lease/);
+  assert.doesNotMatch(notes, /…|\.\.\.\/|<[a-z-]+>|example\.com|TODO/i);
 });

@@ -100,6 +100,11 @@ async function rejected(yaml: string): Promise<string> {
 test('helm install runs a 2-replica leader-elected operator; the CRD rejects bad jobs by field; helm uninstall cleans up', { timeout: 240_000 }, async () => {
   const out = await helm(['install', release, CHART, '-n', releaseNs,
     '--set', 'image.repository=sluice/runner', '--set', 'image.tag=e2e',
+    // The test control plane has no Service routing (no kube-proxy, no endpoints for 127.0.0.1
+    // pods), so the apiserver cannot reach a webhook Service; the webhook is tested over TLS by
+    // admission-webhook.test.ts and its chart parts by test/chart.
+    '--set', 'webhook.enabled=false',
+    '--set', `uninstallGuard.jobNamespace=${c.namespace}`,
     '--set-json', `extraArgs=${JSON.stringify([`--namespace=${c.namespace}`, '--metrics-port=0'])}`]);
   installed = true;
   assert.match(out, /STATUS: deployed/);
@@ -163,11 +168,38 @@ test('helm install runs a 2-replica leader-elected operator; the CRD rejects bad
   assert.match(cell(4), /^(\d+|<none>|)$/, 'LAG is a number, or empty for a file source');
   assert.match(cell(5), /^\d+[smh]/, 'AGE is an age');
 
-  // helm uninstall: operator pods and the cluster-scoped RBAC go
-  await helm(['uninstall', release, '-n', releaseNs, '--wait', '--timeout', '60s']);
+  // helm uninstall with a job present is refused by the pre-delete hook, saying what to do
+  const refusedBy = await helm(['uninstall', release, '-n', releaseNs, '--wait', '--timeout', '120s']).then(() => '', (e: unknown) => String(e));
+  assert.match(refusedBy, /uninstall-guard.*Failed/, 'helm uninstall went ahead with a job present');
+  const guardPods = (await c.core.listNamespacedPod({ namespace: releaseNs, labelSelector: 'app.kubernetes.io/name=sluice-uninstall-guard' })).items;
+  assert.equal(guardPods.length, 1);
+  assert.match(podLog(guardPods[0]!.metadata!.name!), new RegExp(`refusing to uninstall: 1 IngestJob\\(s\\) still exist: ${c.namespace}/wordcount[\\s\\S]*kubectl delete ingestjobs --all -n ${c.namespace}`));
+  assert.equal((await operatorPods()).length, 2, 'the refused uninstall left the operator running');
+  // as told: delete the jobs (the running operator stops their runners and removes the finalizer)
+  await c.kubectl(['delete', 'ingestjob', 'wordcount', '-n', c.namespace, '--timeout=60s']);
+
+  // helm uninstall: the hook stops the operator first, so it releases its Lease while its RBAC exists
+  await helm(['uninstall', release, '-n', releaseNs, '--wait', '--timeout', '120s']);
   installed = false;
+  const released = await leases.readNamespacedLease({ name: 'sluice-operator', namespace: releaseNs });
+  assert.ok(!released.spec?.holderIdentity, `stale Lease holder ${released.spec?.holderIdentity}`);
+  assert.deepEqual((await c.core.listNamespacedPod({ namespace: c.namespace })).items.map((p) => p.metadata!.name), [], 'no leftover runner pod');
   await poll('operator pods gone', async () => ((await operatorPods()).length === 0 ? true : undefined), 60_000);
   const rbac = c.kc.makeApiClient(RbacAuthorizationV1Api);
   const roles = await rbac.listClusterRole({ labelSelector: `app.kubernetes.io/instance=${release}` });
   assert.deepEqual(roles.items.map((r) => r.metadata!.name), []);
+
+  // reinstall: a new operator takes the released Lease (nothing to wait out)
+  await helm(['install', release, CHART, '-n', releaseNs, '--set', 'image.repository=sluice/runner', '--set', 'image.tag=e2e',
+    '--set', 'webhook.enabled=false', '--set', `uninstallGuard.jobNamespace=${c.namespace}`,
+    '--set-json', `extraArgs=${JSON.stringify([`--namespace=${c.namespace}`, '--metrics-port=0'])}`]);
+  installed = true;
+  const fresh = await poll('2 new operator pods', async () => {
+    const p = await operatorPods();
+    return p.length === 2 ? p.map((x) => x.metadata!.name!) : undefined;
+  }, 90_000);
+  await poll('the Lease held by a new operator pod', async () => {
+    const h = (await leases.readNamespacedLease({ name: 'sluice-operator', namespace: releaseNs })).spec?.holderIdentity;
+    return h && fresh.some((n) => h.startsWith(`${n}_`)) ? true : undefined;
+  }, 60_000);
 });

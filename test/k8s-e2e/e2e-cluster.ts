@@ -18,7 +18,7 @@ import type { IngestJob } from '../../src/api/types.ts';
 import { startControlServer } from '../kubelet/control-server.ts';
 import { TestKubelet } from '../kubelet/kubelet.ts';
 import { ensureCluster, makeNamespace } from '../kubelet/test-cluster.ts';
-import { installIngestJobCrd } from '../runner/kube-helpers.ts';
+import { installIngestJobCrd, releaseIngestJobs } from '../runner/kube-helpers.ts';
 import { bin, repoRoot } from '../stack/kube/paths.ts';
 import kube from '../stack/services/kube.ts';
 
@@ -110,6 +110,7 @@ export async function startE2eCluster(prefix: string, o: { withOwnNode: boolean 
       server?.close();
       await kubelet?.stop();
       if (nodeName) await cluster.core.deleteNode({ name: nodeName }).catch(() => undefined);
+      await releaseIngestJobs(cluster.kc, namespace);
       await cluster.core.deleteNamespace({ name: namespace }).catch(() => undefined);
       if (!process.env.SLUICE_KEEP_TEST_DIR) rmSync(dir, { recursive: true, force: true });
       else process.stderr.write(`kept ${dir}\n`);

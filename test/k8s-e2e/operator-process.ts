@@ -17,6 +17,8 @@ export interface OperatorProcessOptions {
   namespace: string;
   runnerImage: string;
   logFile: string;
+  /** Appended to the command line (e.g. the admission webhook's flags). */
+  extraArgs?: string[];
 }
 
 export class OperatorProcess {
@@ -30,7 +32,7 @@ export class OperatorProcess {
     const env = { ...process.env };
     delete env.POD_NAME; // the identity must be this process's own, not a leftover variable
     this.child = spawn(process.execPath, [BIN, 'operator', '--kubeconfig', o.kubeconfig, '--namespace', o.namespace,
-      '--leader-election-namespace', o.namespace, '--metrics-port', '0', '--runner-image', o.runnerImage], { env, stdio: ['ignore', fd, fd] });
+      '--leader-election-namespace', o.namespace, '--metrics-port', '0', '--runner-image', o.runnerImage, ...(o.extraArgs ?? [])], { env, stdio: ['ignore', fd, fd] });
     closeSync(fd);
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));
   }
@@ -48,6 +50,15 @@ export class OperatorProcess {
     return poll(`operator "started as" line in ${this.logFile}`, async () => {
       if (this.child.exitCode !== null) throw new Error(`operator exited ${this.child.exitCode}: ${this.log().slice(-2000)}`);
       return /started as (\S+);/.exec(this.log())?.[1];
+    }, timeoutMs);
+  }
+
+  /** The admission webhook's port, from the `admission webhook on :<port>` part of that line. */
+  webhookPort(timeoutMs = 30_000): Promise<number> {
+    return poll(`operator "admission webhook on" in ${this.logFile}`, async () => {
+      if (this.child.exitCode !== null) throw new Error(`operator exited ${this.child.exitCode}: ${this.log().slice(-2000)}`);
+      const m = /admission webhook on :(\d+)/.exec(this.log());
+      return m ? Number(m[1]) : undefined;
     }, timeoutMs);
   }
 

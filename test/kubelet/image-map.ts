@@ -23,9 +23,14 @@ export interface CommandContext {
   repoRoot: string;
 }
 
-/** `sluice/runner:*` runs the repo's CLI; `sluice/node:*` is plain Node, for tests and demos. */
+/**
+ * The sluice image (`ghcr.io/sluice-dev/sluice:*`, the name README, chart and Dockerfile use; any
+ * tag) and its short test alias `sluice/runner:*` run the repo's CLI; `sluice/node:*` is plain
+ * Node, for tests and demos.
+ */
 export function defaultImageMappings(): ImageMapping[] {
   return [
+    { image: 'ghcr.io/sluice-dev/sluice:*', entrypoint: ['{node}', join('{repo}', 'bin', 'sluice.mjs')], commandName: 'sluice' },
     { image: 'sluice/runner:*', entrypoint: ['{node}', join('{repo}', 'bin', 'sluice.mjs')], commandName: 'sluice' },
     { image: 'sluice/node:*', entrypoint: ['{node}'], commandName: 'node' },
   ];

@@ -191,3 +191,30 @@ test('the kubelet keeps working after kube-apiserver restarts (its informer is r
   assert.equal(done.status?.phase, 'Succeeded');
   assert.match(podLog('after-restart'), /still here/);
 });
+
+test('pods of a kubelet that stopped and deleted its Node are garbage-collected, so their namespace finishes deleting (pod GC)', { timeout: 240_000 }, async () => {
+  // What every harness does at the end: stop its in-process kubelet, delete its Node, delete the
+  // namespace. The running pod's graceful deletion then has no kubelet to confirm it.
+  const gcNs = await makeNamespace(core, 'kubelet-podgc');
+  const nodeName = `${gcNs}-node`;
+  const k = new TestKubelet({ kubeConfig: kc, nodeName, bindUnscheduled: false, podLogDir: paths.pods, repoRoot, log: () => undefined });
+  await k.start();
+  const pod = nodePod('orphan', 'setInterval(() => {}, 1000)');
+  pod.spec!.nodeName = nodeName;
+  pod.spec!.terminationGracePeriodSeconds = 30;
+  await core.createNamespacedPod({ namespace: gcNs, body: pod });
+  await waitForPod(core, gcNs, 'orphan', isRunning);
+  await k.stop();
+  await core.deleteNode({ name: nodeName });
+  await core.deleteNamespace({ name: gcNs });
+  // kube-controller-manager's pod GC force-deletes pods of a vanished Node after a 40 s quarantine.
+  await poll(`namespace ${gcNs} to be deleted`, async () => {
+    try {
+      await core.readNamespace({ name: gcNs });
+      return undefined;
+    } catch (err) {
+      if ((err as { code?: number }).code === 404) return true;
+      throw err;
+    }
+  }, 200_000);
+});

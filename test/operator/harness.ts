@@ -17,6 +17,7 @@ import type { V1CustomResourceDefinition, V1Pod } from '@kubernetes/client-node'
 import type { IngestJob, IngestJobSpec } from '../../src/api/types.ts';
 import { TestKubelet } from '../kubelet/kubelet.ts';
 import { ensureCluster, makeNamespace, poll } from '../kubelet/test-cluster.ts';
+import { releaseIngestJobs } from '../runner/kube-helpers.ts';
 import kube from '../stack/services/kube.ts';
 
 export const repoRoot = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
@@ -75,6 +76,7 @@ export async function startHarness(prefix: string): Promise<Harness> {
     async close() {
       await kubelet.stop();
       await core.deleteNode({ name: nodeName }).catch(() => undefined);
+      await releaseIngestJobs(kc, namespace);
       await core.deleteNamespace({ name: namespace }).catch(() => undefined);
       // SLUICE_KEEP_TEST_DIR=1 keeps the runners' logs and markers for a post-mortem.
       if (!process.env.SLUICE_KEEP_TEST_DIR) rmSync(controlDir, { recursive: true, force: true });

@@ -6,12 +6,13 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { EventsV1Api, RbacAuthorizationV1Api } from '@kubernetes/client-node';
 import type { V1Pod } from '@kubernetes/client-node';
 import { Operator } from '../../src/operator/operator.ts';
 import { CountingKubeConfig } from '../../src/operator/counting-kube-config.ts';
 import { createJob, getJob, jobPods, patchSpec, poll, setRunnerMode, startHarness, testJob } from './harness.ts';
 import type { Harness } from './harness.ts';
+import { kubectlAsync } from '../k8s-e2e/e2e-cluster.ts';
 
 let h: Harness;
 let operator: Operator;
@@ -181,4 +182,45 @@ test('metrics and health endpoints answer', async () => {
   assert.match(text, /sluice_operator_reconcile_duration_seconds_bucket/);
   assert.match(text, /sluice_operator_api_requests_total\{verb="POST",resource="pods"\} [1-9]/);
   assert.match(text, /sluice_operator_api_requests_total\{verb="PATCH",resource="ingestjobs\/status"\} [1-9]/);
+});
+
+test('a pod that cannot start shows why on the job: Ready condition, an events.k8s.io Event, kubectl get -o wide', async () => {
+  const base = testJob(h, 'nosecret');
+  const tmpl = base.spec.runner!.podTemplate as { spec: Record<string, unknown> };
+  tmpl.spec.containers = [{ name: 'runner', env: [{ name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'absent', key: 'token' } } }] }];
+  await createJob(h, base);
+  await createJob(h, testJob(h, 'noimage', { runner: { ...testJob(h, 'x').spec.runner, image: 'registry.invalid/nothing:1' } }));
+
+  for (const [job, reason, text] of [['nosecret', 'CreateContainerConfigError', /Secret .*absent not found/], ['noimage', 'ErrImagePull', /registry\.invalid\/nothing:1/]] as const) {
+    const ready = await poll(`${job}: Ready reason ${reason}`, async () => {
+      const c = (await getJob(h, job))?.status?.conditions?.find((x) => x.type === 'Ready');
+      return c?.reason === reason ? c : undefined;
+    }, 60_000);
+    assert.match(ready.message, new RegExp(`^runner 0 \\(pod ${job}-runner-0\\) cannot start: ${reason}: `));
+    assert.match(ready.message, text);
+    const ev = await poll(`${job}: RunnerCannotStart event`, async () => {
+      const list = await h.kc.makeApiClient(EventsV1Api).listNamespacedEvent({ namespace: h.namespace, fieldSelector: `regarding.name=${job},reason=RunnerCannotStart` });
+      return list.items[0];
+    });
+    assert.equal(ev.note, ready.message);
+    assert.equal(ev.type, 'Warning');
+    const wide = await kubectlAsync(h.kubeconfigPath, ['get', 'ingestjob', job, '-n', h.namespace, '-o', 'wide']);
+    assert.match(wide.split('\n')[0]!, /MESSAGE$/);
+    assert.match(wide, new RegExp(`cannot start: ${reason}`));
+  }
+});
+
+test('scale-down keeps lifetime totals: the removed runners\' records move to status.retired', async () => {
+  await createJob(h, testJob(h, 'rescale', { parallelism: 3 }));
+  // fake runners report 10, 20, 30 records
+  await poll('rescale: 60 records from 3 runners', async () => ((await getJob(h, 'rescale'))?.status?.committed?.records === 60 ? true : undefined), 60_000);
+  await patchSpec(h, 'rescale', { parallelism: 1 });
+  const after = await poll('rescale: one runner entry left, running', async () => {
+    const j = await getJob(h, 'rescale');
+    const runners = j?.status?.runners ?? [];
+    return runners.length === 1 && j?.status?.phase === 'Running' && j.status.retired?.folded.length === 0 ? j : undefined;
+  }, 90_000);
+  assert.equal(after.status!.committed!.records, 60, 'committed went backwards on scale-down');
+  assert.equal(after.status!.retired!.records, 50);
+  assert.ok((await eventsOf('rescale')).includes('Rescaled'));
 });

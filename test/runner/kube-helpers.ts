@@ -139,3 +139,22 @@ export function runRunner(args: string[], env: Record<string, string>, cwd: stri
   return new RunnerProcess(args, env, cwd).exited;
 }
 
+
+/**
+ * Test teardown once the test's operator has stopped: removes the `sluice.dev/runners` finalizer
+ * of every IngestJob left in `namespace`, so deleting the namespace is not held forever by a
+ * finalizer no operator is left to remove (the pods themselves go by pod GC once their Node is gone).
+ */
+export async function releaseIngestJobs(kc: KubeConfig, namespace: string): Promise<void> {
+  const { CustomObjectsApi, PatchStrategy, setHeaderOptions } = await import('@kubernetes/client-node');
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const list = await custom.listNamespacedCustomObject({ group: 'sluice.dev', version: 'v1alpha1', namespace, plural: 'ingestjobs' })
+    .catch(() => ({ items: [] })) as { items: Array<{ metadata: { name: string; finalizers?: string[] } }> };
+  for (const j of list.items) {
+    if (!j.metadata.finalizers?.length) continue;
+    await custom.patchNamespacedCustomObject(
+      { group: 'sluice.dev', version: 'v1alpha1', namespace, plural: 'ingestjobs', name: j.metadata.name, body: { metadata: { finalizers: null } } },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    ).catch(() => undefined);
+  }
+}

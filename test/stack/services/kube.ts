@@ -1,6 +1,6 @@
 /**
  * Service `kube`: a real Kubernetes control plane with no Docker. etcd 3.6, kube-apiserver and
- * kube-controller-manager (garbage collection, namespaces, service accounts, deployments) built
+ * kube-controller-manager (garbage collection, pod GC, namespaces, service accounts, deployments) built
  * from their Go modules by `test/stack/kube/build.sh`, plus the test kubelet (`test/kubelet/`) that
  * runs pods as local processes. See test/stack/kube/README.md.
  */
@@ -21,6 +21,12 @@ const CONTROLLERS = [
   'garbage-collector-controller', 'namespace-controller', 'serviceaccount-controller', 'serviceaccount-token-controller',
   'root-ca-certificate-publisher-controller', 'clusterrole-aggregation-controller',
   'deployment-controller', 'replicaset-controller',
+  // Pods bound to a Node that no longer exists (every test kubelet deletes its own Node when it
+  // stops) are force-deleted after a 40 s quarantine; without it their graceful deletion waits for
+  // a kubelet that is gone and keeps the namespace Terminating forever.
+  'pod-garbage-collector-controller',
+  // Jobs, for the chart's pre-delete hook (`sluice uninstall-guard`).
+  'job-controller',
 ];
 
 const common = { runDir: paths.run, logDir: paths.logs, cwd: repoRoot };
