@@ -6,7 +6,7 @@
  *   committed            progress marker rewritten after each checkpoint's files are published,
  *                        and at restore once the restored record is published again
  *   retired              written when the lineage's runner index vanished and another runner
- *                        settled it (see JobRunner: retireVanishedLineages)
+ *                        settled it (lineage-settlement.ts: retireVanishedLineages)
  *
  * and, per job, `<dir>/checkpoints/<job>/job.json` holding the job's part-file UUID, created
  * once and read back by every runner so all of them name files alike.
@@ -17,7 +17,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Storage } from '../storage/types.ts';
-import { SluiceError } from '../errors.ts';
+import { FencedError, SluiceError } from '../errors.ts';
 import type { CheckpointRecord, CommittedMarker } from './checkpoint-record.ts';
 import { decodeRecord, encodeRecord } from './checkpoint-record.ts';
 
@@ -78,6 +78,12 @@ export class CheckpointStore {
   async highestEpoch(): Promise<number> {
     const e = await this.epochs();
     return e.length === 0 ? 0 : e[e.length - 1]!;
+  }
+
+  /** Throw FencedError when a process claimed a newer epoch than `epoch` (this process's) here. */
+  async checkFence(epoch: number): Promise<void> {
+    const highest = await this.highestEpoch();
+    if (highest > epoch) throw new FencedError(this.job, this.runner, epoch, highest);
   }
 
   /** Step 1 of the protocol: claim highest+1, retrying upward when another process wins. */
