@@ -20,6 +20,7 @@ import type { IngestJob } from '../api/types.ts';
 import { SluiceError } from '../errors.ts';
 import { checkJobPlan, formatPlanErrors } from '../pipeline/job-plan.ts';
 import { runPipeline } from '../pipeline/run-pipeline.ts';
+import { installStopSignals } from '../pipeline/stop-signals.ts';
 import type { PipelineHooks } from '../pipeline/run-pipeline.ts';
 import { runtimeConfig } from '../pipeline/runtime-config.ts';
 import type { SourceMetrics } from '../sources/types.ts';
@@ -43,6 +44,7 @@ export function resolveLocalPaths(job: IngestJob, baseDir: string): IngestJob {
 }
 
 export async function runCommand(argv: string[]): Promise<number> {
+  installStopSignals(); // before anything else: a signal at any moment is a stop, never a kill
   const args = parseArgs(argv, ['json']);
   const file = args.positionals[0];
   if (file === undefined) {

@@ -4,8 +4,8 @@
  * point) call `runPipeline()`; each only adds how it reports (PipelineHooks).
  *
  *   1. resolve the storages (sink, checkpoint state, dead letters) and build the source reader;
- *   2. run a JobRunner with SIGINT/SIGTERM handlers installed: the first signal asks for a final
- *      checkpoint, a second exits at once (130);
+ *   2. run a JobRunner; the first SIGINT/SIGTERM (stop-signals.ts) asks it for a final checkpoint,
+ *      a second exits at once (130);
  *   3. map the outcome to an exit code (0 done or stopped, 1 failed, 3 fenced) and close
  *      everything it opened.
  */
@@ -20,6 +20,7 @@ import type { DeadLetterTopic } from './bad-records.ts';
 import { JobRunner } from './job-runner.ts';
 import type { RunnerListener, RunResult } from './job-runner.ts';
 import type { RuntimeConfig } from './runtime-config.ts';
+import { onStopSignal } from './stop-signals.ts';
 
 /** One pipeline run as the hooks see it. */
 export interface PipelineRun {
@@ -45,8 +46,9 @@ export interface PipelineHooks {
 
 /**
  * Run one runner index of a job to its end and return the exit code (0 done or stopped, 1 failed,
- * 3 fenced). Installs SIGINT/SIGTERM handlers for the duration: the first asks for a final
- * checkpoint, a second exits at once (130). Closes the reader and storages before returning.
+ * 3 fenced). A stop signal (stop-signals.ts: the first SIGINT/SIGTERM, even one that arrived
+ * before this run started) asks for a final checkpoint. Closes the reader and storages before
+ * returning.
  */
 export async function runPipeline(config: RuntimeConfig, hooks: PipelineHooks = {}): Promise<number> {
   registerBuiltinStorages();
@@ -79,15 +81,10 @@ export async function runPipeline(config: RuntimeConfig, hooks: PipelineHooks = 
   });
   const run: PipelineRun = { config, runner, reader };
   hooks.onStart?.(run);
-  let signals = 0;
-  const onSignal = (sig: string): void => {
-    signals++;
-    if (signals > 1) process.exit(130);
+  const unsubscribe = onStopSignal((sig) => {
     hooks.onStopping?.(sig);
     runner.requestStop();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  });
   try {
     const r = await runner.run();
     await hooks.onDone?.(r, run);
@@ -97,8 +94,7 @@ export async function runPipeline(config: RuntimeConfig, hooks: PipelineHooks = 
     await hooks.onError?.(e, code, run);
     return code;
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    unsubscribe();
     await reader.close().catch(() => {});
     await deadLetterTopic?.close().catch(() => {});
     await storages.close().catch(() => {});
