@@ -151,7 +151,10 @@ export class JobRunner {
     });
     this.coordinator = coordinator;
     this.d.listener?.onRestore?.({ epoch: r.epoch, restoredId: rec?.id ?? null, recommitted: r.recommitted, orphansAborted: r.orphansAborted });
-    return { coordinator, finished: rec?.finished === true, source: r.source };
+    // A finished record means this runner's share is read, at the parallelism it was written
+    // at: after a change the share is another one (files that another runner left half-read),
+    // so the source opens at the merged position and reads what is left.
+    return { coordinator, finished: rec?.finished === true && rec.parallelism === this.c.parallelism, source: r.source };
   }
 
   private result(finished: boolean, k: CheckpointCoordinator): RunResult {
