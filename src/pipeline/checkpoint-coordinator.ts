@@ -21,7 +21,7 @@ import type { SplitReader } from '../sources/types.ts';
 import type { BadRecordHandler } from './bad-records.ts';
 import type { CheckpointStore } from './checkpoint-store.ts';
 import type { CheckpointRecord, Counters } from './checkpoint-record.ts';
-import { RECORD_VERSION } from './checkpoint-record.ts';
+import { markerFor, RECORD_VERSION } from './checkpoint-record.ts';
 import { failpoint } from './failpoints.ts';
 import { COMMIT_CONCURRENCY } from './lineage-settlement.ts';
 import type { PartStorages } from './part-storages.ts';
@@ -169,7 +169,7 @@ export class CheckpointCoordinator {
     failpoint('before-marker');
     this.counters = counters;
     this.lastCheckpointId = id;
-    await store.writeCommitted({ version: 1, epoch: this.x.epoch, id, at: new Date(this.x.clock()).toISOString(), watermark: record.watermark, finished, counters });
+    await store.writeCommitted(markerFor(record, new Date(this.x.clock()).toISOString()));
     const committedPartitions = await this.commitPartitions();
     await this.x.reader.notifyCheckpointComplete(id, record.source);
     await store.prune(this.x.epoch);

@@ -89,7 +89,7 @@ export async function retireVanishedLineages(x: SettlementContext, places: Array
     if ((await other.retiredEpoch()) === (await other.highestEpoch())) continue; // nothing ran there since
     const epoch = await other.claimEpoch();
     await other.sweepTemps();
-    const newest = await other.latest();
+    const newest = await other.restorePoint(epoch, x.jobUuid);
     const pending = newest?.pending ?? [];
     await forEachBounded(pending, COMMIT_CONCURRENCY, (p) => storageOf(x.storages, p).commitAfterRecovery(p.file));
     const referenced = new Set(pending.map((p) => p.file.target));

@@ -3,7 +3,9 @@
  * "restore from the latest completed checkpoint", with commitAfterRecovery for the sink).
  *
  * Startup (DESIGN §4, step 1):
- *   1. claim a new epoch (create-if-absent), only then read the newest checkpoint record;
+ *   1. claim a new epoch (create-if-absent), only then read the newest checkpoint record,
+ *      checked: its checksum and identity, and against the `committed` marker and job.json
+ *      (CheckpointStore.restorePoint); damaged state stops the runner, naming the file;
  *   2. re-commit that record's pending files idempotently (commitAfterRecovery);
  *   3. list uncommitted part files of this runner, check the epoch is still ours, abort those
  *      the record does not reference (files listed before that check were all made by older
@@ -55,7 +57,7 @@ export async function restore(x: RestoreContext): Promise<RestoredState> {
   const { config: c, store, storages } = x;
   const epoch = await store.claimEpoch();
   const jobUuid = (await store.jobIdentity()).uuid;
-  const rec = await store.latest();
+  const rec = await store.restorePoint(epoch, jobUuid); // checked against the marker and job.json
   if (rec !== null) {
     const [first, ...rest] = rec.pending;
     if (first !== undefined) await storageOf(storages, first).commitAfterRecovery(first.file);
