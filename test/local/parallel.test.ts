@@ -92,10 +92,15 @@ test('parallelism 3 → 2 while reading files: moved files resume where they wer
   const { dir, job, records } = await fiveFileJob('rescale');
   // 3 runners, slowed down, stopped (final checkpoint) once each has published some records:
   // files 0, 1, 2 are then half read, and with 2 runners file 2 moves from runner 2 to runner 0
-  const slow = { SLUICE_TEST_MAX_RATE: '8000' };
+  // Each is stopped as soon as it has published: at 2,000 records/s a file of 10,000 takes 5 s,
+  // so even on a busy machine none has read its share by then (waiting for all three before
+  // stopping any let a runner finish first there).
+  const slow = { SLUICE_TEST_MAX_RATE: '2000' };
   const three = [0, 1, 2].map((i) => new SluiceProcess(['run', job, '--runner', `${i}/3`, '--json'], slow));
-  for (const r of three) await r.waitFor((e) => e.event === 'checkpoint' && (e.counters as { records: number }).records > 0);
-  for (const r of three) r.kill('SIGTERM');
+  await Promise.all(three.map(async (r) => {
+    await r.waitFor((e) => e.event === 'checkpoint' && (e.counters as { records: number }).records > 0);
+    r.kill('SIGTERM');
+  }));
   const firstPhase: number[] = [];
   for (const r of three) {
     assert.equal((await r.exited).code, 0, r.stderr);
