@@ -9,7 +9,7 @@
  *   2. in the background, while the pipeline goes on into new part files (DESIGN §4):
  *      close the rolled files (an upload on HDFS/OSS) → write the chk record
  *      (create-if-absent) → list epochs (fenced? stop without publishing) → publish the files
- *      (COMMIT_CONCURRENCY at once) → rewrite the `committed` marker → commit partitions →
+ *      (COMMIT_CONCURRENCY at once) → fenced? → rewrite the `committed` marker → commit partitions →
  *      tell the source → prune old records.
  * One checkpoint at a time: the next barrier waits for the previous one. End of input is a last
  * checkpoint marked finished.
@@ -169,6 +169,9 @@ export class CheckpointCoordinator {
     failpoint('before-marker');
     this.counters = counters;
     this.lastCheckpointId = id;
+    // A newer process may have restored since the check above: its marker must not be replaced
+    // by this one's (and what this one pruned could be the record the newer marker names).
+    await store.checkFence(this.x.epoch);
     await store.writeCommitted(markerFor(record, new Date(this.x.clock()).toISOString()));
     const committedPartitions = await this.commitPartitions();
     await this.x.reader.notifyCheckpointComplete(id, record.source);

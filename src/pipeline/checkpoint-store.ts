@@ -194,6 +194,21 @@ export class CheckpointStore {
     }
   }
 
+  /**
+   * Records newer than `than` (null: all), checked; one that vanished meanwhile is left out.
+   * Restore reads them after its fence check: an older process not yet fenced may have
+   * written one since the restore point was read.
+   */
+  async recordsNewerThan(than: { epoch: number; id: number } | null): Promise<CheckpointRecord[]> {
+    const out: CheckpointRecord[] = [];
+    for (const n of await this.recordNames()) {
+      if (than !== null && (n.epoch < than.epoch || (n.epoch === than.epoch && n.id <= than.id))) continue;
+      const r = await this.readRecordFile(n.epoch, n.id);
+      if (r !== null) out.push(r);
+    }
+    return out;
+  }
+
   /** Every epoch claim left in the lineage is sealed and names its own epoch. */
   private async verifyEpochClaims(): Promise<void> {
     for (const e of await this.epochs()) {
@@ -287,10 +302,18 @@ export class CheckpointStore {
     await this.storage.put(this.storage.join(this.dir, 'retired'), sealState({ kind: 'retired', job: this.job, runner: this.runner, epoch }, body));
   }
 
-  /** Drop records older than the newest `keep` and epoch claims below the current one. */
+  /**
+   * Drop records older than the newest `keep` — never the one the `committed` marker names now
+   * (a newer process may have named another than the caller's) — and epoch claims below the
+   * current one.
+   */
   async prune(currentEpoch: number, keep = 2): Promise<void> {
     const names = await this.recordNames();
-    for (const r of names.slice(0, Math.max(0, names.length - keep))) await this.storage.delete(this.storage.join(this.dir, r.name));
+    const m = await this.readMarker();
+    for (const r of names.slice(0, Math.max(0, names.length - keep))) {
+      if (m !== null && r.epoch === m.epoch && r.id === m.id) continue;
+      await this.storage.delete(this.storage.join(this.dir, r.name));
+    }
     for (const e of await this.epochs()) {
       if (e < currentEpoch) await this.storage.delete(this.storage.join(this.dir, `epoch-${pad(e)}`));
     }

@@ -126,6 +126,7 @@ export class JobRunner {
     const r = await restore({
       config: this.c, store: this.store, storages: this.storages, reader: this.d.reader, clock: this.clock,
       stopRequested: () => this.stopRequested,
+      claimed: (epoch) => (this.epoch = epoch),
     });
     const rec = r.record;
     this.epoch = r.epoch;
@@ -161,7 +162,34 @@ export class JobRunner {
     return { finished, counters: k.counters, lastCheckpointId: k.lastCheckpointId, epoch: this.epoch };
   }
 
+  /**
+   * Run to the end of input or a stop. Fencing is the only way a superseded process ends: the
+   * newer process's restore aborts the older one's hidden part files, re-publishes its record's
+   * files and prunes, so the older one may fail anywhere (a part file gone under its writer, a
+   * pending file already renamed, a record pruned). Whatever it fails with, a process whose
+   * epoch is no longer the newest reports FencedError (exit 3).
+   */
   async run(): Promise<RunResult> {
+    try {
+      return await this.runToEnd();
+    } catch (e) {
+      throw (await this.supersededBy(e)) ?? e;
+    }
+  }
+
+  /** `e` as FencedError when this process's epoch is no longer the newest, else null. */
+  private async supersededBy(e: unknown): Promise<FencedError | null> {
+    if (e instanceof FencedError) return e;
+    if (this.epoch === 0) return null; // failed before claiming an epoch
+    try {
+      await this.store.checkFence(this.epoch);
+    } catch (f) {
+      if (f instanceof FencedError) return f;
+    }
+    return null;
+  }
+
+  private async runToEnd(): Promise<RunResult> {
     const { coordinator: k, finished, source } = await this.start();
     const reader = this.d.reader;
     if (finished) {
@@ -210,8 +238,9 @@ export class JobRunner {
       // remove. A fenced runner must not touch its pending files: the successor may have
       // restored the very record this runner just wrote and be publishing those files right now.
       const failure = await k.drain();
-      const fenced = e instanceof FencedError || failure instanceof FencedError;
-      if (!fenced) await this.sink.abort();
+      const fenced = (await this.supersededBy(e)) ?? (failure instanceof FencedError ? failure : null);
+      if (fenced !== null) throw fenced;
+      await this.sink.abort();
       throw e;
     }
   }

@@ -9,7 +9,8 @@
  *   2. re-commit that record's pending files idempotently (commitAfterRecovery);
  *   3. list uncommitted part files of this runner, check the epoch is still ours, abort those
  *      the record does not reference (files listed before that check were all made by older
- *      epochs, so a newer owner's files are never touched);
+ *      epochs, so a newer owner's files are never touched), nor any record written since the
+ *      read (by an older process not fenced yet: a newer owner may restore that one);
  *   4. settle and retire the lineages of runner indexes that vanished (lineage-settlement.ts),
  *      name the restored record in this lineage's `committed` marker (everything in it is
  *      published now, so other runners may trust it);
@@ -35,6 +36,8 @@ export interface RestoreContext {
   reader: SplitReader;
   clock: () => number;
   stopRequested(): boolean;
+  /** Told the epoch as soon as it is claimed: a restore that fails after that may be fenced. */
+  claimed?(epoch: number): void;
 }
 
 /** What a runner starts from. */
@@ -56,6 +59,7 @@ export interface RestoredState {
 export async function restore(x: RestoreContext): Promise<RestoredState> {
   const { config: c, store, storages } = x;
   const epoch = await store.claimEpoch();
+  x.claimed?.(epoch);
   const jobUuid = (await store.jobIdentity()).uuid;
   const rec = await store.restorePoint(epoch, jobUuid); // checked against the marker and job.json
   if (rec !== null) {
@@ -72,6 +76,10 @@ export async function restore(x: RestoreContext): Promise<RestoredState> {
   }
   await store.checkFence(epoch);
   await store.sweepTemps(); // a killed predecessor's half-done record or marker write
+  // An older process not fenced yet may have written a record since `rec` was read. It never
+  // publishes it (its fence check fails), but a process newer than this one may restore it and
+  // publish its files: they are not orphans, whatever this process restored.
+  for (const newer of await store.recordsNewerThan(rec)) for (const p of newer.pending) referenced.add(p.file.target);
   let aborted = 0;
   for (const [storage, u] of uncommitted) {
     if (referenced.has(u.target)) continue;
@@ -82,7 +90,9 @@ export async function restore(x: RestoreContext): Promise<RestoredState> {
   const retired = await retireVanishedLineages(settlement, places);
   aborted += retired.aborted;
   if (rec !== null) {
-    // Everything in `rec` is published now: say so, so other runners may trust this record.
+    // Everything in `rec` is published now: say so, so other runners may trust this record
+    // (unless a newer process restored meanwhile: its marker stands).
+    await store.checkFence(epoch);
     await store.writeCommitted(markerFor(rec, new Date(x.clock()).toISOString()));
   }
   const source = await mergedSource(settlement, x.reader, rec);
