@@ -167,11 +167,13 @@ export class CheckpointCoordinator {
       await forEachBounded(all.slice(1), COMMIT_CONCURRENCY, (p) => storageOf(storages, p).commit(p.file));
     }
     failpoint('before-marker');
-    this.counters = counters;
-    this.lastCheckpointId = id;
     // A newer process may have restored since the check above: its marker must not be replaced
     // by this one's (and what this one pruned could be the record the newer marker names).
     await store.checkFence(this.x.epoch);
+    // The live totals are a copy: the pipeline counts `recordsIn` on in them while the marker
+    // (which must agree with the record, see CheckpointStore.restorePoint) is written.
+    this.counters = { ...counters };
+    this.lastCheckpointId = id;
     await store.writeCommitted(markerFor(record, new Date(this.x.clock()).toISOString()));
     const committedPartitions = await this.commitPartitions();
     await this.x.reader.notifyCheckpointComplete(id, record.source);

@@ -69,7 +69,7 @@ export interface CommittedMarker {
 
 /** The marker naming `r` as published (written `at`, an ISO time). */
 export function markerFor(r: CheckpointRecord, at: string): CommittedMarker {
-  return { version: 2, epoch: r.epoch, id: r.id, at, watermark: r.watermark, finished: r.finished, counters: r.counters };
+  return { version: 2, epoch: r.epoch, id: r.id, at, watermark: r.watermark, finished: r.finished, counters: { ...r.counters } };
 }
 
 /** Where a record belongs: its lineage (job, runner) and, from its file name, epoch and id. */
