@@ -16,4 +16,16 @@ const src = new URL('../src/cli/main.ts', import.meta.url);
 const built = new URL('../dist/cli/main.js', import.meta.url);
 const useDist = process.env.SLUICE_DIST === '1' || !existsSync(src);
 const { main } = await import(useDist ? built.href : src.href);
-process.exitCode = await main(process.argv.slice(2));
+const argv = process.argv.slice(2);
+const code = await main(argv);
+process.exitCode = code;
+if (argv[0] === 'run' || argv[0] === 'runner') {
+  // A pipeline process exits here, once its output is flushed, instead of when its event loop
+  // drains: Node's teardown after that (tens of ms) gives SIGINT/SIGTERM their default action
+  // back, and a stop signal landing then killed a runner that had finished cleanly (exit by
+  // signal instead of its code). process.exit keeps the handlers to the end.
+  let pending = 2;
+  const done = () => --pending === 0 && process.exit(code);
+  process.stdout.write('', done);
+  process.stderr.write('', done);
+}

@@ -10,26 +10,21 @@
  * `spec.restartPolicy`'s backoff, as the operator restarts a runner pod; a restart is a
  * `restarting` event. Once `maxRestarts` are used, or for any other failure, it exits 1.
  *
- * `runPipeline()` is the wiring both `sluice run` and `sluice runner` (the pod entry point) use:
- * storages, reader, JobRunner, signals, exit codes. Each command only adds how it reports.
+ * The run itself (storages, reader, JobRunner, signals, exit codes) is pipeline/run-pipeline.ts,
+ * shared with `sluice runner`; this command adds loading the file and how it reports.
  */
 import * as path from 'node:path';
 import { loadIngestJob } from '../api/load.ts';
 import { resolveRestartPolicy } from '../api/restart-policy.ts';
 import type { IngestJob } from '../api/types.ts';
-import { FencedError, SluiceError } from '../errors.ts';
-import { secretFromEnv } from '../secrets.ts';
-import { JobRunner } from '../pipeline/job-runner.ts';
-import type { RunnerListener, RunResult } from '../pipeline/job-runner.ts';
-import type { DeadLetterTopic } from '../pipeline/bad-records.ts';
+import { SluiceError } from '../errors.ts';
 import { checkJobPlan, formatPlanErrors } from '../pipeline/job-plan.ts';
+import { runPipeline } from '../pipeline/run-pipeline.ts';
+import { installStopSignals } from '../pipeline/stop-signals.ts';
+import type { PipelineHooks } from '../pipeline/run-pipeline.ts';
 import { runtimeConfig } from '../pipeline/runtime-config.ts';
-import type { RuntimeConfig } from '../pipeline/runtime-config.ts';
-import { createDeadLetterTopic, createReader } from '../sources/create-reader.ts';
-import type { SourceMetrics, SplitReader } from '../sources/types.ts';
-import { schemeOf, StorageResolver } from '../storage/resolve.ts';
-import type { Storage } from '../storage/types.ts';
-import { registerBuiltinStorages } from '../storage/builtin.ts';
+import type { SourceMetrics } from '../sources/types.ts';
+import { schemeOf } from '../storage/resolve.ts';
 import { parseArgs, parseRunnerFlag } from './args.ts';
 import { runWithRestarts } from './restarts.ts';
 import { jsonReporter, terminalReporter } from './progress.ts';
@@ -48,91 +43,8 @@ export function resolveLocalPaths(job: IngestJob, baseDir: string): IngestJob {
   return j;
 }
 
-/** One pipeline run as the hooks see it. */
-export interface PipelineRun {
-  config: RuntimeConfig;
-  runner: JobRunner;
-  reader: SplitReader;
-}
-
-/** What a command adds to a pipeline run: how it reports. Every hook is optional. */
-export interface PipelineHooks {
-  /** Passed to the JobRunner (restore, checkpoint, batch events). */
-  listener?: RunnerListener;
-  /** The runner and reader exist and the run is about to start. */
-  onStart?(run: PipelineRun): void;
-  /** The first SIGINT/SIGTERM arrived: a final checkpoint follows. */
-  onStopping?(signal: string): void;
-  /** The run ended cleanly (end of input, or stopped after a final checkpoint). */
-  onDone?(result: RunResult, run: PipelineRun): void | Promise<void>;
-  /** The run failed; `exitCode` is 3 when fenced by a newer runner, else 1. */
-  /** `run` is absent when the pipeline failed before it could start (source or storage setup). */
-  onError?(error: unknown, exitCode: 1 | 3, run?: PipelineRun): void | Promise<void>;
-}
-
-/**
- * Run one runner index of a job to its end and return the exit code (0 done or stopped, 1 failed,
- * 3 fenced). Installs SIGINT/SIGTERM handlers for the duration: the first asks for a final
- * checkpoint, a second exits at once (130). Closes the reader and storages before returning.
- */
-export async function runPipeline(config: RuntimeConfig, hooks: PipelineHooks = {}): Promise<number> {
-  registerBuiltinStorages();
-  const storages = new StorageResolver({ spec: config.storage, secret: (name, key) => secretFromEnv(name, key), partSize: config.sink.uploadPartSize });
-  let reader: SplitReader;
-  let deadLetterTopic: DeadLetterTopic | undefined;
-  let sinkStorage: Storage;
-  let stateStorage: Storage;
-  let deadLetterStorage: Storage | undefined;
-  try {
-    sinkStorage = storages.for(config.sink.path);
-    stateStorage = storages.for(config.checkpointDir);
-    const dl = config.badRecords.deadLetter;
-    deadLetterStorage = dl !== undefined && !dl.startsWith('kafka://') ? storages.for(dl) : undefined;
-    reader = await createReader(config, storages);
-    deadLetterTopic = await createDeadLetterTopic(config);
-  } catch (e) {
-    // e.g. credentials missing for a storage, a Kafka option the client refuses: a clear line, exit 1
-    await storages.close().catch(() => {});
-    await hooks.onError?.(e, 1);
-    return 1;
-  }
-  const runner = new JobRunner(config, {
-    deadLetterTopic,
-    sinkStorage,
-    stateStorage,
-    deadLetterStorage,
-    reader,
-    listener: hooks.listener,
-  });
-  const run: PipelineRun = { config, runner, reader };
-  hooks.onStart?.(run);
-  let signals = 0;
-  const onSignal = (sig: string): void => {
-    signals++;
-    if (signals > 1) process.exit(130);
-    hooks.onStopping?.(sig);
-    runner.requestStop();
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  try {
-    const r = await runner.run();
-    await hooks.onDone?.(r, run);
-    return 0;
-  } catch (e) {
-    const code = e instanceof FencedError ? 3 : 1;
-    await hooks.onError?.(e, code, run);
-    return code;
-  } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await reader.close().catch(() => {});
-    await deadLetterTopic?.close().catch(() => {});
-    await storages.close().catch(() => {});
-  }
-}
-
 export async function runCommand(argv: string[]): Promise<number> {
+  installStopSignals(); // before anything else: a signal at any moment is a stop, never a kill
   const args = parseArgs(argv, ['json']);
   const file = args.positionals[0];
   if (file === undefined) {

@@ -1,11 +1,14 @@
 /**
  * The persisted checkpoint record and its format versions. Every record carries `version`;
- * `decodeRecord` reads every version ever written (migration tests pin them).
+ * `decodeRecord` reads every version ever written (test/fixtures/checkpoint-v1 pins version 1).
+ *
+ *   1. plain JSON, no checksum;
+ *   2. sealed (sealed-state.ts): a header with the record's identity, length and SHA-256.
  */
-import { SluiceError } from '../errors.ts';
 import type { PendingPart } from '../sink/file-sink.ts';
+import { DamagedStateError, openState, sealState } from './sealed-state.ts';
 
-export const RECORD_VERSION = 1;
+export const RECORD_VERSION = 2;
 
 /** A partition that has data not yet marked done by the partition committer. */
 export interface AwaitingPartition {
@@ -28,7 +31,7 @@ export interface Counters {
 }
 
 export interface CheckpointRecord {
-  version: typeof RECORD_VERSION;
+  version: 1 | typeof RECORD_VERSION;
   job: string;
   runner: number;
   parallelism: number;
@@ -53,7 +56,8 @@ export interface CheckpointRecord {
 
 /** Rewritten after each checkpoint's files are published: what the other runners read. */
 export interface CommittedMarker {
-  version: 1;
+  /** 1: plain JSON; 2: sealed (names its record in its header too). */
+  version: 1 | 2;
   /** The record it names: `chk-<epoch>-<id>`. */
   epoch: number;
   id: number;
@@ -65,21 +69,57 @@ export interface CommittedMarker {
 
 /** The marker naming `r` as published (written `at`, an ISO time). */
 export function markerFor(r: CheckpointRecord, at: string): CommittedMarker {
-  return { version: 1, epoch: r.epoch, id: r.id, at, watermark: r.watermark, finished: r.finished, counters: r.counters };
+  return { version: 2, epoch: r.epoch, id: r.id, at, watermark: r.watermark, finished: r.finished, counters: { ...r.counters } };
+}
+
+/** Where a record belongs: its lineage (job, runner) and, from its file name, epoch and id. */
+export interface RecordIdentity {
+  job: string;
+  runner: number;
+  epoch: number;
+  id: number;
 }
 
 export function encodeRecord(r: CheckpointRecord): Buffer {
-  return Buffer.from(JSON.stringify(r));
+  return sealState({ kind: 'checkpoint-record', job: r.job, runner: r.runner, epoch: r.epoch, id: r.id }, { ...r, version: RECORD_VERSION });
 }
 
-export function decodeRecord(data: Uint8Array, file: string): CheckpointRecord {
-  let v: unknown;
-  try {
-    v = JSON.parse(Buffer.from(data).toString('utf8'));
-  } catch (e) {
-    throw new SluiceError(`checkpoint record ${file} is not valid JSON`, { cause: e });
+/**
+ * A record read back, checked: its checksum (version 2), and for every version that it is the
+ * record its file name and lineage say it is.
+ */
+export function decodeRecord(data: Uint8Array, file: string, expect: RecordIdentity, checkpointDir?: string): CheckpointRecord {
+  const { version, body } = openState(data, file, { kind: 'checkpoint-record', ...expect }, checkpointDir);
+  const r = body as Partial<CheckpointRecord> | null;
+  if (r === null || typeof r !== 'object') throw new DamagedStateError(file, 'not a checkpoint record', checkpointDir);
+  if (r.version !== 1 && r.version !== RECORD_VERSION) {
+    throw new DamagedStateError(file, `record format version ${String(r.version)}; this Sluice reads versions 1 to ${RECORD_VERSION} (written by a newer Sluice?)`, checkpointDir);
   }
-  const r = v as { version?: unknown };
-  if (r.version === 1) return v as CheckpointRecord;
-  throw new SluiceError(`checkpoint record ${file} has format version ${String(r.version)}; this Sluice reads version ${RECORD_VERSION}`);
+  if (version === 2 && r.version !== 2) throw new DamagedStateError(file, `a sealed file holding a version ${String(r.version)} record`, checkpointDir);
+  for (const k of ['job', 'runner', 'epoch', 'id'] as const) {
+    if (r[k] !== expect[k]) throw new DamagedStateError(file, `the record says ${k} ${JSON.stringify(r[k])}, its file and lineage say ${JSON.stringify(expect[k])}`, checkpointDir);
+  }
+  for (const k of ['pending', 'counters', 'awaiting'] as const) {
+    if (r[k] === undefined || r[k] === null) throw new DamagedStateError(file, `the record has no ${k}`, checkpointDir);
+  }
+  return r as CheckpointRecord;
+}
+
+/** The bytes of `m`, the marker of lineage (job, runner). */
+export function encodeMarker(job: string, runner: number, m: CommittedMarker): Buffer {
+  return sealState({ kind: 'committed', job, runner, epoch: m.epoch, id: m.id }, { ...m, version: 2 });
+}
+
+export function decodeMarker(data: Uint8Array, file: string, lineage: { job: string; runner: number }, checkpointDir?: string): CommittedMarker {
+  const { version, body } = openState(data, file, { kind: 'committed', ...lineage }, checkpointDir);
+  const m = body as Partial<CommittedMarker> | null;
+  if (m === null || typeof m !== 'object' || typeof m.epoch !== 'number' || typeof m.id !== 'number' || m.counters === undefined) {
+    throw new DamagedStateError(file, 'not a committed marker (no epoch, id or counters)', checkpointDir);
+  }
+  if (version === 2) {
+    // the header names the record too: it must agree with the body
+    const header = JSON.parse(Buffer.from(data).toString('utf8', 0, Buffer.from(data).indexOf(10))) as { epoch: unknown; id: unknown };
+    if (header.epoch !== m.epoch || header.id !== m.id) throw new DamagedStateError(file, 'its header and body name different checkpoints', checkpointDir);
+  }
+  return m as CommittedMarker;
 }

@@ -1,12 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { LocalStorage } from '../storage/local/local-storage.ts';
 import { CheckpointStore } from './checkpoint-store.ts';
 import type { CheckpointRecord } from './checkpoint-record.ts';
-import { decodeRecord, markerFor, RECORD_VERSION } from './checkpoint-record.ts';
+import { decodeRecord, encodeRecord, markerFor, RECORD_VERSION } from './checkpoint-record.ts';
+import { DamagedStateError, openState, sealState } from './sealed-state.ts';
+import { fileURLToPath } from 'node:url';
 
 const record = (epoch: number, id: number): CheckpointRecord => ({
   version: RECORD_VERSION, job: 'j', runner: 0, parallelism: 1, epoch, id, createdAt: new Date(0).toISOString(), jobUuid: 'u',
@@ -50,10 +52,101 @@ test('job identity is shared by every runner', async () => {
   assert.equal(new Set(ids.map((i) => i.uuid)).size, 1);
 });
 
-test('records of an unknown format version are refused with the file name', () => {
-  assert.throws(() => decodeRecord(Buffer.from('{"version":99}'), 'chk-x'), /chk-x has format version 99/);
-  assert.throws(() => decodeRecord(Buffer.from('{'), 'chk-y'), /chk-y is not valid JSON/);
-  assert.equal(decodeRecord(Buffer.from(JSON.stringify(record(1, 2))), 'f').id, 2);
+test('records of an unknown format version, not JSON, or of another lineage are refused with the file name', () => {
+  const who = { job: 'j', runner: 0, epoch: 1, id: 2 };
+  assert.throws(() => decodeRecord(Buffer.from('{"version":99}'), 'chk-x', who), /chk-x: record format version 99/);
+  assert.throws(() => decodeRecord(Buffer.from('{'), 'chk-y', who), /chk-y: not valid JSON/);
+  assert.equal(decodeRecord(encodeRecord(record(1, 2)), 'f', who).id, 2);
+  assert.throws(() => decodeRecord(encodeRecord(record(1, 2)), 'chk-z', { ...who, runner: 1 }), /checkpoint state damaged: chk-z: its header says runner 0, expected 1/);
+  // a version 1 record (plain JSON) still reads, and its identity is still checked
+  const v1 = Buffer.from(JSON.stringify({ ...record(1, 2), version: 1 }));
+  assert.equal(decodeRecord(v1, 'f', who).version, 1);
+  assert.throws(() => decodeRecord(v1, 'chk-w', { ...who, id: 3 }), /chk-w: the record says id 2, its file and lineage say 3/);
+});
+
+test('a sealed file that is truncated, appended to, edited, or of another kind is refused, naming what is wrong', () => {
+  const good = sealState({ kind: 'committed', job: 'j', runner: 0, epoch: 1, id: 2 }, { n: 1 });
+  const expect = { kind: 'committed', job: 'j', runner: 0 } as const;
+  assert.deepEqual(openState(good, 'm', expect), { version: 2, body: { n: 1 } });
+  assert.throws(() => openState(good.subarray(0, good.length - 2), 'm', expect), /m: 5 bytes after the header, the header says 7 \(truncated/);
+  assert.throws(() => openState(good.subarray(0, 20), 'm', expect), /m: its header is cut short/);
+  assert.throws(() => openState(Buffer.concat([good, Buffer.from(' ')]), 'm', expect), /appended/);
+  assert.throws(() => openState(Buffer.from(good.toString().replace('"n":1', '"n":2')), 'm', expect), /m: SHA-256 of the body is .*, the header says .* \(edited\?\)/);
+  assert.throws(() => openState(good, 'm', { ...expect, kind: 'retired' }), /it holds a committed, not a retired/);
+  assert.throws(() => openState(Buffer.alloc(0), 'm', expect), /m: the file is empty/);
+  assert.throws(() => openState(good.subarray(0, 30), 'm', expect, '/ck/j'), /put the lineage's files back from a backup, or start the job over \(delete \/ck\/j and the job's output\)/);
+});
+
+/** A lineage with records 1..3 of epoch 1, the marker naming `named`, and a claim of epoch 2. */
+async function lineage(named: number): Promise<{ st: CheckpointStore; dir: string; uuid: string }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sluice-ck-'));
+  const st = new CheckpointStore(new LocalStorage(), dir, 'j', 0);
+  const uuid = (await st.jobIdentity()).uuid;
+  await st.claimEpoch();
+  for (let id = 1; id <= 3; id++) await st.write({ ...record(1, id), jobUuid: uuid });
+  await st.writeCommitted(markerFor({ ...record(1, named), jobUuid: uuid }, 'now'));
+  return { st, dir, uuid };
+}
+
+test('restorePoint: the newest record, checked against the marker, epoch claims and job identity', async () => {
+  {
+    const { st, uuid } = await lineage(3);
+    assert.equal((await st.restorePoint(await st.claimEpoch(), uuid))?.id, 3);
+  }
+  {
+    // died after writing record 3, before naming it: 3 is restored (its files are published again)
+    const { st, uuid } = await lineage(2);
+    assert.equal((await st.restorePoint(await st.claimEpoch(), uuid))?.id, 3);
+  }
+  {
+    // the newest record removed: the marker names a record that is not there; never record 2
+    const { st, uuid } = await lineage(3);
+    await rm(path.join(st.dir, 'chk-0000000000000001-0000000000000003'));
+    await assert.rejects(st.restorePoint(await st.claimEpoch(), uuid), (e: Error) =>
+      e instanceof DamagedStateError && /chk-0000000000000001-0000000000000003: missing, yet .*\/committed names it as the last published checkpoint/.test(e.message));
+  }
+  {
+    // the marker edited to name an older record, its checksum fixed up: the counters disagree
+    const { st, uuid } = await lineage(3);
+    await st.writeCommitted({ ...markerFor({ ...record(1, 2), jobUuid: uuid }, 'now'), counters: record(1, 3).counters });
+    await assert.rejects(st.restorePoint(await st.claimEpoch(), uuid), /chk-0000000000000001-0000000000000002: its counters, watermark or finished flag disagree with .*committed/);
+  }
+  {
+    // every epoch claim removed: a new claim of epoch 1 would sort new records below the old ones
+    const { st, uuid } = await lineage(3);
+    for (const n of await readdir(st.dir)) if (n.startsWith('epoch-')) await rm(path.join(st.dir, n));
+    await assert.rejects(st.restorePoint(await st.claimEpoch(), uuid), /chk-0000000000000001-0000000000000001: written in epoch 1, but the highest epoch claimed before this process was 0 \(epoch-\* files removed\?\)/);
+  }
+  {
+    // a lineage copied from another job
+    const { st } = await lineage(3);
+    await assert.rejects(st.restorePoint(await st.claimEpoch(), 'other-uuid'), /its part-file UUID .* is not the job's \(other-uuid in .*job.json\)/);
+  }
+  {
+    // an epoch claim overwritten
+    const { st, uuid } = await lineage(3);
+    await writeFile(path.join(st.dir, 'epoch-0000000000000001'), 'x');
+    await assert.rejects(st.restorePoint(await st.claimEpoch(), uuid), /epoch-0000000000000001: not valid JSON/);
+  }
+});
+
+test('format version 1 state (test/fixtures/checkpoint-v1, written before checksums) reads', async () => {
+  const fixture = fileURLToPath(new URL('../../test/fixtures/checkpoint-v1/state/out/_sluice', import.meta.url));
+  const s = new LocalStorage();
+  const st0 = new CheckpointStore(s, fixture, 'v1', 0);
+  const id = await st0.jobIdentity();
+  assert.equal(id.version, 1);
+  assert.deepEqual(await st0.lineages(), [0, 1]);
+  const m0 = await st0.readMarker();
+  assert.equal(m0?.version, 1);
+  const newest = await st0.latest();
+  assert.equal(newest?.version, 1);
+  assert.ok(newest!.id > m0!.id, 'the fixture died between publishing a checkpoint and naming it');
+  const st1 = st0.lineage(1);
+  assert.equal(await st1.retiredEpoch(), await st1.highestEpoch());
+  const settled = await st1.settledRecord(1);
+  assert.ok(settled.settled && settled.record?.finished === true && settled.record.version === 1);
+  assert.equal((await st0.readCommitted(2)).filter((m) => m !== null).length, 2);
 });
 
 test('ids wider than the padding (100 ms intervals give 11+ digit ids) are still found and ordered', async () => {
@@ -72,7 +165,7 @@ test('sweepTemps removes the temp files of a put or create-if-absent cut short, 
   const st = new CheckpointStore(s, dir, 'j', 0);
   await st.claimEpoch();
   await st.write(record(1, 1));
-  await st.writeCommitted({ version: 1, epoch: 1, id: 1, at: new Date(0).toISOString(), watermark: null, finished: false, counters: record(1, 1).counters });
+  await st.writeCommitted(markerFor(record(1, 1), new Date(0).toISOString()));
   // what a kill between write and rename leaves (LocalStorage's temp naming)
   const left = ['.committed.inprogress.0b7c', '.chk-0000000000000001-0000000000000002.inprogress.9f1e'];
   for (const n of left) await writeFile(path.join(st.dir, n), 'half');

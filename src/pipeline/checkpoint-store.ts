@@ -6,10 +6,13 @@
  *   committed            progress marker rewritten after each checkpoint's files are published,
  *                        and at restore once the restored record is published again
  *   retired              written when the lineage's runner index vanished and another runner
- *                        settled it (see JobRunner: retireVanishedLineages)
+ *                        settled it (lineage-settlement.ts: retireVanishedLineages)
  *
  * and, per job, `<dir>/checkpoints/<job>/job.json` holding the job's part-file UUID, created
  * once and read back by every runner so all of them name files alike.
+ *
+ * Every file is sealed (sealed-state.ts: its identity, length and SHA-256 in a header) and
+ * checked when read; `restorePoint` also checks that the files agree with each other.
  *
  * Ordering by (epoch, id) needs no clock agreement: numbers are zero-padded so a plain listing
  * sorts correctly on every backend. A write cut short by a kill can leave the backend's hidden
@@ -17,9 +20,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Storage } from '../storage/types.ts';
-import { SluiceError } from '../errors.ts';
+import { FencedError, SluiceError } from '../errors.ts';
+import { isDeepStrictEqual } from 'node:util';
 import type { CheckpointRecord, CommittedMarker } from './checkpoint-record.ts';
-import { decodeRecord, encodeRecord } from './checkpoint-record.ts';
+import { decodeMarker, decodeRecord, encodeMarker, encodeRecord } from './checkpoint-record.ts';
+import { DamagedStateError, openState, sealState } from './sealed-state.ts';
 
 // Padded so listings sort naturally; parsed as numbers, so a wider id (short intervals give
 // wall-clock-aligned ids of 12+ digits) still orders correctly.
@@ -28,7 +33,7 @@ const EPOCH_RE = /^epoch-(\d+)$/;
 const CHK_RE = /^chk-(\d+)-(\d+)$/;
 
 export interface JobIdentity {
-  version: 1;
+  version: 1 | 2;
   uuid: string;
   createdAt: string;
 }
@@ -53,13 +58,17 @@ export class CheckpointStore {
   /** The job's part-file UUID: created by the first runner ever to start, read by all. */
   async jobIdentity(): Promise<JobIdentity> {
     const file = this.storage.join(this.jobDir, 'job.json');
-    const mine: JobIdentity = { version: 1, uuid: randomUUID(), createdAt: new Date().toISOString() };
-    await this.storage.createIfAbsent(file, Buffer.from(JSON.stringify(mine)));
+    const mine: JobIdentity = { version: 2, uuid: randomUUID(), createdAt: new Date().toISOString() };
+    await this.storage.createIfAbsent(file, sealState({ kind: 'job-identity', job: this.job }, mine));
     const data = await this.storage.read(file);
     if (data === null) throw new SluiceError(`${file} vanished right after it was created`, { retriable: true });
-    const id = JSON.parse(Buffer.from(data).toString('utf8')) as JobIdentity;
-    if (id.version !== 1 || typeof id.uuid !== 'string') throw new SluiceError(`${file}: unknown job identity format`);
+    const id = openState(data, file, { kind: 'job-identity', job: this.job }, this.jobDir).body as JobIdentity;
+    if ((id.version !== 1 && id.version !== 2) || typeof id.uuid !== 'string') throw new DamagedStateError(file, 'not a job identity (no uuid)', this.jobDir);
     return id;
+  }
+
+  private damaged(file: string, what: string): DamagedStateError {
+    return new DamagedStateError(file, what, this.jobDir);
   }
 
   private async names(): Promise<string[]> {
@@ -80,12 +89,19 @@ export class CheckpointStore {
     return e.length === 0 ? 0 : e[e.length - 1]!;
   }
 
+  /** Throw FencedError when a process claimed a newer epoch than `epoch` (this process's) here. */
+  async checkFence(epoch: number): Promise<void> {
+    const highest = await this.highestEpoch();
+    if (highest > epoch) throw new FencedError(this.job, this.runner, epoch, highest);
+  }
+
   /** Step 1 of the protocol: claim highest+1, retrying upward when another process wins. */
   async claimEpoch(): Promise<number> {
     let e = (await this.highestEpoch()) + 1;
-    const body = Buffer.from(JSON.stringify({ pid: process.pid, at: new Date().toISOString() }));
+    const body = { pid: process.pid, at: new Date().toISOString() };
     for (;;) {
-      if (await this.storage.createIfAbsent(this.storage.join(this.dir, `epoch-${pad(e)}`), body)) return e;
+      const claim = sealState({ kind: 'epoch-claim', job: this.job, runner: this.runner, epoch: e }, body);
+      if (await this.storage.createIfAbsent(this.storage.join(this.dir, `epoch-${pad(e)}`), claim)) return e;
       e = Math.max(e + 1, (await this.highestEpoch()) + 1);
     }
   }
@@ -111,35 +127,113 @@ export class CheckpointStore {
     return out.sort((a, b) => a.epoch - b.epoch || a.id - b.id);
   }
 
-  async latest(): Promise<CheckpointRecord | null> {
-    const names = await this.recordNames();
-    if (names.length === 0) return null;
-    const newest = names[names.length - 1]!;
-    const file = this.storage.join(this.dir, newest.name);
+  private recordFile(epoch: number, id: number): string {
+    return this.storage.join(this.dir, `chk-${pad(epoch)}-${pad(id)}`);
+  }
+
+  /** Record `chk-<epoch>-<id>`, checked (checksum, identity); null if there is no such file. */
+  private async readRecordFile(epoch: number, id: number): Promise<CheckpointRecord | null> {
+    const file = this.recordFile(epoch, id);
     const data = await this.storage.read(file);
-    if (data === null) throw new SluiceError(`checkpoint record ${file} vanished while restoring`, { retriable: true });
-    return decodeRecord(data, file);
+    return data === null ? null : decodeRecord(data, file, { job: this.job, runner: this.runner, epoch, id }, this.jobDir);
+  }
+
+  /** The newest record, checked on its own (see restorePoint for the checks against the others). */
+  async latest(): Promise<CheckpointRecord | null> {
+    const newest = (await this.recordNames()).at(-1);
+    if (newest === undefined) return null;
+    const rec = await this.readRecordFile(newest.epoch, newest.id);
+    if (rec === null) throw new SluiceError(`checkpoint record ${this.recordFile(newest.epoch, newest.id)} vanished while restoring`, { retriable: true });
+    return rec;
+  }
+
+  /**
+   * The record a process that claimed `ownEpoch` restores: the newest, after checking the
+   * lineage's files against each other. Each is sealed and checked as it is read; then
+   *   1. no record was written in an epoch at or above the one just claimed (claims removed:
+   *      a restarted epoch count would sort new records below old ones);
+   *   2. the record the `committed` marker names exists and agrees with the marker (counters,
+   *      watermark, finished): a newest record removed, or a marker edited, is found here;
+   *   3. the newest record (the marker's, or one written after it by a process that died
+   *      before naming it) belongs to this job (its part-file UUID is job.json's).
+   * Anything else is a DamagedStateError naming the file: never an older position.
+   */
+  async restorePoint(ownEpoch: number, jobUuid: string): Promise<CheckpointRecord | null> {
+    for (let attempt = 0; ; attempt++) {
+      const names = await this.recordNames();
+      const ahead = names.find((n) => n.epoch >= ownEpoch);
+      if (ahead !== undefined) {
+        await this.checkFence(ownEpoch); // a newer process, not damage
+        throw this.damaged(this.recordFile(ahead.epoch, ahead.id), `written in epoch ${ahead.epoch}, but the highest epoch claimed before this process was ${ownEpoch - 1} (epoch-* files removed?)`);
+      }
+      await this.verifyEpochClaims();
+      const marker = await this.readMarker();
+      let named: CheckpointRecord | null = null;
+      if (marker !== null) {
+        const file = this.recordFile(marker.epoch, marker.id);
+        named = await this.readRecordFile(marker.epoch, marker.id);
+        if (named === null) {
+          // An older process still finishing a checkpoint may have named a newer record and
+          // pruned this one since the marker was read: look again once before calling it damage.
+          if (attempt === 0) continue;
+          throw this.damaged(file, `missing, yet ${this.dir}/committed names it as the last published checkpoint (removed?)`);
+        }
+        const m = { watermark: named.watermark, finished: named.finished, counters: named.counters };
+        if (!isDeepStrictEqual(m, { watermark: marker.watermark, finished: marker.finished, counters: marker.counters })) {
+          throw this.damaged(file, `its counters, watermark or finished flag disagree with ${this.dir}/committed, which names it`);
+        }
+      }
+      const newest = names.at(-1);
+      if (newest === undefined) return null;
+      const rec = named !== null && newest.epoch === named.epoch && newest.id === named.id ? named : await this.readRecordFile(newest.epoch, newest.id);
+      if (rec === null) throw new SluiceError(`checkpoint record ${this.recordFile(newest.epoch, newest.id)} vanished while restoring`, { retriable: true });
+      if (rec.jobUuid !== jobUuid) {
+        throw this.damaged(this.recordFile(rec.epoch, rec.id), `its part-file UUID ${rec.jobUuid} is not the job's (${jobUuid} in ${this.jobDir}/job.json)`);
+      }
+      return rec;
+    }
+  }
+
+  /**
+   * Records newer than `than` (null: all), checked; one that vanished meanwhile is left out.
+   * Restore reads them after its fence check: an older process not yet fenced may have
+   * written one since the restore point was read.
+   */
+  async recordsNewerThan(than: { epoch: number; id: number } | null): Promise<CheckpointRecord[]> {
+    const out: CheckpointRecord[] = [];
+    for (const n of await this.recordNames()) {
+      if (than !== null && (n.epoch < than.epoch || (n.epoch === than.epoch && n.id <= than.id))) continue;
+      const r = await this.readRecordFile(n.epoch, n.id);
+      if (r !== null) out.push(r);
+    }
+    return out;
+  }
+
+  /** Every epoch claim left in the lineage is sealed and names its own epoch. */
+  private async verifyEpochClaims(): Promise<void> {
+    for (const e of await this.epochs()) {
+      const file = this.storage.join(this.dir, `epoch-${pad(e)}`);
+      const data = await this.storage.read(file);
+      if (data !== null) openState(data, file, { kind: 'epoch-claim', job: this.job, runner: this.runner, epoch: e }, this.jobDir);
+    }
   }
 
   /** Step 3: create-if-absent. A name that exists means a bug or a second owner: never overwrite. */
   async write(record: CheckpointRecord): Promise<void> {
-    const file = this.storage.join(this.dir, `chk-${pad(record.epoch)}-${pad(record.id)}`);
+    const file = this.recordFile(record.epoch, record.id);
     if (!(await this.storage.createIfAbsent(file, encodeRecord(record)))) {
       throw new SluiceError(`checkpoint record ${file} already exists; another process writes this lineage`);
     }
   }
 
   async writeCommitted(marker: CommittedMarker): Promise<void> {
-    await this.storage.put(this.storage.join(this.dir, 'committed'), Buffer.from(JSON.stringify(marker)));
+    await this.storage.put(this.storage.join(this.dir, 'committed'), encodeMarker(this.job, this.runner, marker));
   }
 
   /** Every runner's committed marker (index → marker), for partition commit across runners. */
   async readCommitted(parallelism: number): Promise<Array<CommittedMarker | null>> {
     const out: Array<CommittedMarker | null> = [];
-    for (let r = 0; r < parallelism; r++) {
-      const data = await this.storage.read(this.storage.join(this.jobDir, String(r), 'committed'));
-      out.push(data === null ? null : (JSON.parse(Buffer.from(data).toString('utf8')) as CommittedMarker));
-    }
+    for (let r = 0; r < parallelism; r++) out.push(await this.lineage(r).readMarker());
     return out;
   }
 
@@ -150,8 +244,9 @@ export class CheckpointStore {
 
   /** This lineage's `committed` marker, or null before its first publication. */
   async readMarker(): Promise<CommittedMarker | null> {
-    const data = await this.storage.read(this.storage.join(this.dir, 'committed'));
-    return data === null ? null : (JSON.parse(Buffer.from(data).toString('utf8')) as CommittedMarker);
+    const file = this.storage.join(this.dir, 'committed');
+    const data = await this.storage.read(file);
+    return data === null ? null : decodeMarker(data, file, { job: this.job, runner: this.runner }, this.jobDir);
   }
 
   /**
@@ -182,10 +277,9 @@ export class CheckpointStore {
 
   /** Record `chk-<epoch>-<id>`; null if it is gone, or an error when `required` (named by the marker). */
   private async readRecord(epoch: number, id: number, required: boolean): Promise<CheckpointRecord | null> {
-    const file = this.storage.join(this.dir, `chk-${pad(epoch)}-${pad(id)}`);
-    const data = await this.storage.read(file);
-    if (data === null && required) throw new SluiceError(`checkpoint record ${file} named by ${this.dir}/committed is missing`, { retriable: true });
-    return data === null ? null : decodeRecord(data, file);
+    const rec = await this.readRecordFile(epoch, id);
+    if (rec === null && required) throw new SluiceError(`checkpoint record ${this.recordFile(epoch, id)} named by ${this.dir}/committed is missing`, { retriable: true });
+    return rec;
   }
 
   /** The same job's lineage of runner index `r`. */
@@ -195,18 +289,31 @@ export class CheckpointStore {
 
   /** The epoch claimed by the runner that retired this lineage, or null. */
   async retiredEpoch(): Promise<number | null> {
-    const data = await this.storage.read(this.storage.join(this.dir, 'retired'));
-    return data === null ? null : (JSON.parse(Buffer.from(data).toString('utf8')) as { epoch: number }).epoch;
+    const file = this.storage.join(this.dir, 'retired');
+    const data = await this.storage.read(file);
+    if (data === null) return null;
+    const r = openState(data, file, { kind: 'retired', job: this.job, runner: this.runner }, this.jobDir).body as { epoch?: unknown };
+    if (typeof r.epoch !== 'number') throw this.damaged(file, 'not a retired marker (no epoch)');
+    return r.epoch;
   }
 
   async markRetired(epoch: number, by: number): Promise<void> {
-    await this.storage.put(this.storage.join(this.dir, 'retired'), Buffer.from(JSON.stringify({ epoch, by, at: new Date().toISOString() })));
+    const body = { epoch, by, at: new Date().toISOString() };
+    await this.storage.put(this.storage.join(this.dir, 'retired'), sealState({ kind: 'retired', job: this.job, runner: this.runner, epoch }, body));
   }
 
-  /** Drop records older than the newest `keep` and epoch claims below the current one. */
+  /**
+   * Drop records older than the newest `keep` — never the one the `committed` marker names now
+   * (a newer process may have named another than the caller's) — and epoch claims below the
+   * current one.
+   */
   async prune(currentEpoch: number, keep = 2): Promise<void> {
     const names = await this.recordNames();
-    for (const r of names.slice(0, Math.max(0, names.length - keep))) await this.storage.delete(this.storage.join(this.dir, r.name));
+    const m = await this.readMarker();
+    for (const r of names.slice(0, Math.max(0, names.length - keep))) {
+      if (m !== null && r.epoch === m.epoch && r.id === m.id) continue;
+      await this.storage.delete(this.storage.join(this.dir, r.name));
+    }
     for (const e of await this.epochs()) {
       if (e < currentEpoch) await this.storage.delete(this.storage.join(this.dir, `epoch-${pad(e)}`));
     }

@@ -18,8 +18,9 @@ import type { IngestJob, RunnerStatus } from '../api/types.ts';
 import { JobFailedError } from '../errors.ts';
 import { runtimeConfig } from '../pipeline/runtime-config.ts';
 import type { RuntimeConfig } from '../pipeline/runtime-config.ts';
-import { runPipeline } from '../cli/run.ts';
-import type { PipelineRun } from '../cli/run.ts';
+import { runPipeline } from '../pipeline/run-pipeline.ts';
+import { installStopSignals } from '../pipeline/stop-signals.ts';
+import type { PipelineRun } from '../pipeline/run-pipeline.ts';
 import type { JsonLog } from './json-log.ts';
 import type { RunnerOptions } from './runner-args.ts';
 import { RunnerMetrics } from './runner-metrics.ts';
@@ -47,6 +48,7 @@ export interface PodRunnerDeps {
 }
 
 export async function runInPod(o: RunnerOptions, d: PodRunnerDeps): Promise<number> {
+  installStopSignals(); // before anything else: a SIGTERM from the kubelet at any moment is a stop, never a kill
   const { log, client } = d;
   const timers = d.timers ?? realTimers;
   const metrics = new RunnerMetrics({ ingestjob: `${o.namespace}/${o.job}`, runner: o.index });

@@ -37,13 +37,25 @@ export interface PartWriter {
   abort(): Promise<void>;
 }
 
-export interface Entry {
+/**
+ * What tells one version of a file's content from another, as far as the backend says: the
+ * size always; the modification time (local mtime, HDFS FileStatus.modificationTime, OSS
+ * Last-Modified) and the ETag (OSS) where it has them. The file source keeps it in its position
+ * to notice an input changed under a running job.
+ */
+export interface FileVersion {
+  size: number;
+  /** Milliseconds since the epoch. */
+  modifiedMs?: number;
+  etag?: string;
+}
+
+export interface Entry extends FileVersion {
   /** Name within the listed directory (no slashes). */
   name: string;
   /** Full path/URI of the entry, usable with the same Storage. */
   path: string;
   isDirectory: boolean;
-  size: number;
 }
 
 export interface StorageCapabilities {
@@ -78,8 +90,8 @@ export interface Storage {
   read(path: string): Promise<Uint8Array | null>;
   /** Stream a file's bytes from `offset`. */
   readStream(path: string, offset?: number): AsyncIterable<Uint8Array>;
-  /** File size, or null if absent. */
-  stat(path: string): Promise<{ size: number; isDirectory: boolean } | null>;
+  /** File size (and what else identifies its version), or null if absent. */
+  stat(path: string): Promise<(FileVersion & { isDirectory: boolean }) | null>;
   /** Delete a file (not an error if absent). */
   delete(path: string): Promise<void>;
   /** Join a directory path and a relative name in this backend's syntax. */

@@ -92,10 +92,15 @@ test('parallelism 3 → 2 while reading files: moved files resume where they wer
   const { dir, job, records } = await fiveFileJob('rescale');
   // 3 runners, slowed down, stopped (final checkpoint) once each has published some records:
   // files 0, 1, 2 are then half read, and with 2 runners file 2 moves from runner 2 to runner 0
-  const slow = { SLUICE_TEST_MAX_RATE: '8000' };
+  // Each is stopped as soon as it has published: at 2,000 records/s a file of 10,000 takes 5 s,
+  // so even on a busy machine none has read its share by then (waiting for all three before
+  // stopping any let a runner finish first there).
+  const slow = { SLUICE_TEST_MAX_RATE: '2000' };
   const three = [0, 1, 2].map((i) => new SluiceProcess(['run', job, '--runner', `${i}/3`, '--json'], slow));
-  for (const r of three) await r.waitFor((e) => e.event === 'checkpoint' && (e.counters as { records: number }).records > 0);
-  for (const r of three) r.kill('SIGTERM');
+  await Promise.all(three.map(async (r) => {
+    await r.waitFor((e) => e.event === 'checkpoint' && (e.counters as { records: number }).records > 0);
+    r.kill('SIGTERM');
+  }));
   const firstPhase: number[] = [];
   for (const r of three) {
     assert.equal((await r.exited).code, 0, r.stderr);
@@ -125,3 +130,22 @@ for (const doomed of [2, 1]) {
     await assertEachSeqOnce(dir, records);
   });
 }
+
+// Under load, a runner can read its whole share before the others are stopped. Its record says
+// finished — for its files at the old parallelism. The runner of that index at the new
+// parallelism owns other files (here file 3, runner 0's before), and once skipped reading at all.
+test('parallelism 3 → 2 after runner 1 finished its share: its index still reads its new share', { timeout: 120_000 }, async () => {
+  const { dir, job, records } = await fiveFileJob('finished-share');
+  const slow = { SLUICE_TEST_MAX_RATE: '2000' };
+  const others = [0, 2].map((i) => new SluiceProcess(['run', job, '--runner', `${i}/3`, '--json'], slow));
+  const done = new SluiceProcess(['run', job, '--runner', '1/3', '--json']);
+  // runner 1's final checkpoint; it then waits for the others to finish before its partition commit
+  await done.waitFor((e) => e.event === 'checkpoint' && e.finished === true);
+  for (const r of others) await r.waitFor((e) => e.event === 'checkpoint' && (e.counters as { records: number }).records > 0);
+  for (const r of [done, ...others]) r.kill('SIGTERM');
+  for (const r of [done, ...others]) assert.equal((await r.exited).code, 0, r.stderr);
+  for (const r of others) assert.equal(r.events.find((e) => e.event === 'summary')?.finished, false, 'stopped mid-read');
+  const two = [0, 1].map((i) => new SluiceProcess(['run', job, '--runner', `${i}/2`, '--json']));
+  for (const r of two) assert.equal((await r.exited).code, 0, r.stderr);
+  await assertEachSeqOnce(dir, records);
+});

@@ -45,3 +45,27 @@ spec:
     all.forEach((v, i) => assert.equal(v, i));
   });
 }
+
+// A runner that reaches the end of its input as the kubelet (or a test) sends SIGTERM: the
+// signal lands while the process closes its clients or in Node's own exit. It used to die by
+// the signal there (exit code null), about every other time; it must exit 0 like any stop.
+test('SIGTERM as a finished run exits: exit 0, never killed by the signal', { timeout: 120_000 }, async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sluice-sig-end-'));
+  await writeFile(path.join(dir, 'in.csv'), Array.from({ length: 2000 }, (_, i) => i).join('\n') + '\n');
+  const job = path.join(dir, 'job.yaml');
+  await writeFile(job, `apiVersion: sluice.dev/v1alpha1
+kind: IngestJob
+metadata: {name: sig-end}
+spec:
+  source: {files: {path: in.csv}, format: {type: csv}, schema: [{name: n, type: INT}]}
+  sink: {path: out, format: {type: csv}}
+`);
+  for (let run = 0; run < 8; run++) {
+    const p = new SluiceProcess(['run', job, '--json']);
+    await p.waitFor((e) => e.event === 'summary');
+    p.kill('SIGTERM');
+    const x = await p.exited;
+    assert.deepEqual(x, { code: 0, signal: null }, `run ${run}: ${p.stderr}`);
+  }
+  assert.equal((await readLines(await visibleFiles(path.join(dir, 'out')))).length, 2000);
+});

@@ -7,11 +7,11 @@
  * Reading resumes with a ranged read at the offset, so a restore never re-reads a record, and a
  * parallelism change (mergePositions) neither re-reads nor skips a file.
  */
-import type { Storage } from '../../storage/types.ts';
+import type { FileVersion, Storage } from '../../storage/types.ts';
 import type { RawBatch, SourceMetrics, SplitAssignment, SplitReader } from '../types.ts';
 import { SluiceError } from '../../errors.ts';
 import { hasControlBytes } from '../../formats/control-bytes.ts';
-import { mergeFilePositions, resolvePosition, type FilePosition, type FilePositionV2, type ResumeAt } from './file-position.ts';
+import { checkInputs, isV2, mergeFilePositions, resolvePosition, type FilePosition, type FilePositionV2, type ResumeAt } from './file-position.ts';
 
 export type { FilePosition } from './file-position.ts';
 
@@ -25,21 +25,27 @@ function isHidden(name: string): boolean {
   return name.startsWith('.') || name.startsWith('_');
 }
 
-/** Every visible file at or below `root`, sorted. */
-export async function listInputFiles(storage: Storage, root: string): Promise<string[]> {
+/** Every visible file at or below `root`, sorted, with its version (size, mtime, ETag). */
+export async function listInputs(storage: Storage, root: string): Promise<Map<string, FileVersion>> {
   const st = await storage.stat(root);
   if (st === null) throw new SluiceError(`spec.source.files.path: ${root} does not exist`);
-  if (!st.isDirectory) return [root];
-  const out: string[] = [];
+  const found: Array<[string, FileVersion]> = [];
+  const version = (v: FileVersion): FileVersion => ({ size: v.size, ...(v.modifiedMs !== undefined ? { modifiedMs: v.modifiedMs } : {}), ...(v.etag !== undefined ? { etag: v.etag } : {}) });
+  if (!st.isDirectory) found.push([root, version(st)]);
   const walk = async (dir: string): Promise<void> => {
     for (const e of await storage.list(dir)) {
       if (isHidden(e.name)) continue;
       if (e.isDirectory) await walk(e.path);
-      else out.push(e.path);
+      else found.push([e.path, version(e)]);
     }
   };
-  await walk(root);
-  return out.sort();
+  if (st.isDirectory) await walk(root);
+  return new Map(found.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0)));
+}
+
+/** Every visible file at or below `root`, sorted. */
+export async function listInputFiles(storage: Storage, root: string): Promise<string[]> {
+  return [...(await listInputs(storage, root)).keys()];
 }
 
 interface LineBlock {
@@ -61,6 +67,8 @@ export class FileSplitReader implements SplitReader {
   private done = new Set<string>();
   /** Half-read files: where to resume them (this runner's, when it reaches them; others', carried). */
   private partial = new Map<string, ResumeAt>();
+  /** Every input file's version as read (position `inputs`). */
+  private readonly versions = new Map<string, FileVersion>();
   private iter: AsyncIterator<Uint8Array> | null = null;
   private carry: Buffer = Buffer.alloc(0);
   private block: LineBlock | null = null;
@@ -75,11 +83,16 @@ export class FileSplitReader implements SplitReader {
   }
 
   async open(restored: unknown): Promise<void> {
-    const all = await listInputFiles(this.storage, this.root);
+    const versions = await listInputs(this.storage, this.root);
+    checkInputs(restored as FilePosition | undefined, versions);
+    const all = [...versions.keys()];
     this.files = all.filter((_, j) => j % this.split.parallelism === this.split.index);
     ({ done: this.done, partial: this.partial } = resolvePosition(restored as FilePosition | undefined, this.files, all));
+    // versions as read: carried for files read before (by any runner), as listed now for the rest
+    const carried = restored !== undefined && isV2(restored as FilePosition) ? ((restored as FilePositionV2).inputs ?? {}) : {};
+    for (const [f, v] of versions) this.versions.set(f, carried[f] ?? v);
     for (const f of this.files) {
-      const size = (await this.storage.stat(f))?.size ?? 0;
+      const size = versions.get(f)?.size ?? 0;
       this.totalBytes += size;
       if (this.done.has(f)) this.doneBytes += size;
       else this.doneBytes += this.partial.get(f)?.offset ?? 0;
@@ -184,7 +197,13 @@ export class FileSplitReader implements SplitReader {
     // next read starts at EOF either way.
     const partial: Record<string, ResumeAt> = {};
     for (const [f, at] of this.partial) if (f !== this.pos.file) partial[f] = at;
-    return { version: 2, done: [...this.done].sort(), partial, ...this.pos };
+    const done = [...this.done].sort();
+    const inputs: Record<string, FileVersion> = {};
+    for (const f of [...done, ...Object.keys(partial), ...(this.pos.file === null ? [] : [this.pos.file])]) {
+      const v = this.versions.get(f);
+      if (v !== undefined) inputs[f] = v;
+    }
+    return { version: 3, done, partial, ...this.pos, inputs };
   }
 
   async notifyCheckpointComplete(): Promise<void> {}

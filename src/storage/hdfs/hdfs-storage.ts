@@ -17,7 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import { posix } from 'node:path';
 import type { HdfsStorage as HdfsStorageSpec } from '../../api/types.ts';
-import type { Entry, PartWriter, PendingFile, Storage, StorageCapabilities } from '../types.ts';
+import type { Entry, FileVersion, PartWriter, PendingFile, Storage, StorageCapabilities } from '../types.ts';
 import { StorageError } from '../errors.ts';
 import { HdfsPartWriter } from './hdfs-part-writer.ts';
 import type { HdfsPendingFile } from './hdfs-part-writer.ts';
@@ -214,7 +214,7 @@ export class HdfsStorage implements Storage {
     for await (const page of this.listPages(client, loc.path)) {
       for (const s of page) {
         if (s.pathSuffix === '') return []; // `dir` is a file
-        out.push({ name: s.pathSuffix, path: hdfsUri(loc.root, posix.join(loc.path, s.pathSuffix)), isDirectory: s.type === 'DIRECTORY', size: s.length });
+        out.push({ name: s.pathSuffix, path: hdfsUri(loc.root, posix.join(loc.path, s.pathSuffix)), isDirectory: s.type === 'DIRECTORY', size: s.length, modifiedMs: s.modificationTime });
       }
     }
     return out;
@@ -244,10 +244,10 @@ export class HdfsStorage implements Storage {
     yield* client.open(loc.path, { offset });
   }
 
-  async stat(path: string): Promise<{ size: number; isDirectory: boolean } | null> {
+  async stat(path: string): Promise<(FileVersion & { isDirectory: boolean }) | null> {
     const { client, loc } = this.locate(path);
     const st = await client.statOrNull(loc.path);
-    return st === null ? null : { size: st.length, isDirectory: st.type === 'DIRECTORY' };
+    return st === null ? null : { size: st.length, modifiedMs: st.modificationTime, isDirectory: st.type === 'DIRECTORY' };
   }
 
   async delete(path: string): Promise<void> {

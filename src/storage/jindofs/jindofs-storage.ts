@@ -7,7 +7,7 @@
  * depends only on the Storage interface, not on the local backend's implementation.
  */
 import type { JindoNamespace } from '../../api/types.ts';
-import type { Entry, PartWriter, PendingFile, Storage, StorageCapabilities } from '../types.ts';
+import type { Entry, FileVersion, PartWriter, PendingFile, Storage, StorageCapabilities } from '../types.ts';
 import { JindoFsError, backendRootOf, namespaceField, resolveJindoPath } from './jindo-namespaces.ts';
 import type { ResolvedJindoPath } from './jindo-namespaces.ts';
 
@@ -121,7 +121,7 @@ export class JindoFsStorage implements Storage {
     yield* storage.readStream(path.backendPath, offset);
   }
 
-  async stat(p: string): Promise<{ size: number; isDirectory: boolean } | null> {
+  async stat(p: string): Promise<(FileVersion & { isDirectory: boolean }) | null> {
     const { storage, path } = this.resolve(p);
     return storage.stat(path.backendPath);
   }

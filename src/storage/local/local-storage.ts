@@ -10,7 +10,7 @@ import { constants, createReadStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Entry, PartWriter, PendingFile, Storage, StorageCapabilities } from '../types.ts';
+import type { Entry, FileVersion, PartWriter, PendingFile, Storage, StorageCapabilities } from '../types.ts';
 import { StorageError } from '../errors.ts';
 
 export interface LocalPendingFile extends PendingFile {
@@ -194,9 +194,9 @@ export class LocalStorage implements Storage {
     const out: Entry[] = [];
     for (const e of entries) {
       const full = path.join(d, e.name);
-      const size = e.isDirectory() ? 0 : await fs.stat(full).then((s) => s.size, () => -1);
-      if (size < 0) continue; // vanished while listing
-      out.push({ name: e.name, path: full, isDirectory: e.isDirectory(), size });
+      const st = e.isDirectory() ? null : await fs.stat(full).then((s) => s, () => undefined);
+      if (st === undefined) continue; // vanished while listing
+      out.push({ name: e.name, path: full, isDirectory: e.isDirectory(), size: st?.size ?? 0, ...(st ? { modifiedMs: st.mtimeMs } : {}) });
     }
     return out;
   }
@@ -214,10 +214,10 @@ export class LocalStorage implements Storage {
     yield* createReadStream(toLocalPath(p), { start: offset, highWaterMark: 128 << 10 });
   }
 
-  async stat(p: string): Promise<{ size: number; isDirectory: boolean } | null> {
+  async stat(p: string): Promise<(FileVersion & { isDirectory: boolean }) | null> {
     try {
       const s = await fs.stat(toLocalPath(p));
-      return { size: s.size, isDirectory: s.isDirectory() };
+      return { size: s.size, modifiedMs: s.mtimeMs, isDirectory: s.isDirectory() };
     } catch (e) {
       if (isNotFound(e)) return null;
       throw e;

@@ -13,7 +13,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type OSS from 'ali-oss';
-import type { Entry, PartWriter, PendingFile, Storage, StorageCapabilities } from '../types.ts';
+import type { Entry, FileVersion, PartWriter, PendingFile, Storage, StorageCapabilities } from '../types.ts';
 import { OssCaller } from './oss-caller.ts';
 import type { OssClientSettings } from './oss-client.ts';
 import type { OssKeys } from './credentials.ts';
@@ -101,11 +101,11 @@ export class OssStorage implements Storage {
     }
   }
 
-  private async headObject(loc: OssLocation, uri: string): Promise<{ size: number; token: string | undefined } | null> {
+  private async headObject(loc: OssLocation, uri: string): Promise<{ size: number; token: string | undefined; version: Omit<FileVersion, 'size'> } | null> {
     try {
       const res = await this.caller.call('HeadObject', loc.bucket, uri, (c) => c.head(loc.key));
       const headers = res.res.headers as Record<string, string>;
-      return { size: Number(headers['content-length']), token: (res.meta as Record<string, string> | null)?.[TOKEN_META] };
+      return { size: Number(headers['content-length']), token: (res.meta as Record<string, string> | null)?.[TOKEN_META], version: objectVersion(headers['etag'], headers['last-modified']) };
     } catch (err) {
       if (ossCodeOf(err) === 'NoSuchKey') return null;
       throw err;
@@ -186,7 +186,7 @@ export class OssStorage implements Storage {
       }
       for (const o of res.objects ?? []) {
         if (o.name === prefix) continue; // a "directory marker" object
-        out.push({ name: o.name.slice(prefix.length), path: formatOssUri({ bucket: loc.bucket, key: o.name }), isDirectory: false, size: o.size });
+        out.push({ name: o.name.slice(prefix.length), path: formatOssUri({ bucket: loc.bucket, key: o.name }), isDirectory: false, size: o.size, ...objectVersion(o.etag, o.lastModified) });
       }
       if (!res.isTruncated || !res.nextContinuationToken) break;
       token = res.nextContinuationToken;
@@ -223,11 +223,11 @@ export class OssStorage implements Storage {
     }
   }
 
-  async stat(path: string): Promise<{ size: number; isDirectory: boolean } | null> {
+  async stat(path: string): Promise<(FileVersion & { isDirectory: boolean }) | null> {
     const loc = parseOssUri(path);
     if (loc.key !== '') {
       const head = await this.headObject(loc, path);
-      if (head) return { size: head.size, isDirectory: false };
+      if (head) return { size: head.size, ...head.version, isDirectory: false };
     }
     const prefix = loc.key === '' ? '' : `${loc.key}/`;
     const res = await this.caller.call('ListObjectsV2', loc.bucket, path, (c) => c.listV2({ 'max-keys': '1', ...(prefix ? { prefix } : {}) }));
@@ -246,4 +246,10 @@ export class OssStorage implements Storage {
   async close(): Promise<void> {
     // ali-oss uses a shared keep-alive agent; nothing per-storage to release.
   }
+}
+
+/** An object's ETag and Last-Modified as a FileVersion (either may be absent). */
+function objectVersion(etag: string | undefined, lastModified: string | undefined): Omit<FileVersion, 'size'> {
+  const ms = lastModified === undefined ? NaN : Date.parse(lastModified);
+  return { ...(etag ? { etag: etag.replace(/"/g, '') } : {}), ...(Number.isFinite(ms) ? { modifiedMs: ms } : {}) };
 }

@@ -1,0 +1,115 @@
+/**
+ * Restore: how a runner process takes over its lineage before it reads anything (Flink's
+ * "restore from the latest completed checkpoint", with commitAfterRecovery for the sink).
+ *
+ * Startup (docs/exactly-once.md, "Restore"):
+ *   1. claim a new epoch (create-if-absent), only then read the newest checkpoint record,
+ *      checked: its checksum and identity, and against the `committed` marker and job.json
+ *      (CheckpointStore.restorePoint); damaged state stops the runner, naming the file;
+ *   2. re-commit that record's pending files idempotently (commitAfterRecovery);
+ *   3. list uncommitted part files of this runner, check the epoch is still ours, abort those
+ *      the record does not reference (files listed before that check were all made by older
+ *      epochs, so a newer owner's files are never touched), nor any record written since the
+ *      read (by an older process not fenced yet: a newer owner may restore that one);
+ *   4. settle and retire the lineages of runner indexes that vanished (lineage-settlement.ts),
+ *      name the restored record in this lineage's `committed` marker (everything in it is
+ *      published now, so other runners may trust it);
+ *   5. merge this lineage's position with the other lineages' settled ones: the source opens
+ *      there (or fresh, by startup mode, when there is none).
+ */
+import type { SplitReader } from '../sources/types.ts';
+import type { PendingFile, Storage } from '../storage/types.ts';
+import { forEachBounded } from '../bounded.ts';
+import type { CheckpointStore } from './checkpoint-store.ts';
+import type { AwaitingPartition, CheckpointRecord } from './checkpoint-record.ts';
+import { markerFor } from './checkpoint-record.ts';
+import { failpoint } from './failpoints.ts';
+import { COMMIT_CONCURRENCY, mergedSource, retireVanishedLineages } from './lineage-settlement.ts';
+import type { PartStorages } from './part-storages.ts';
+import { partPlaces, partPrefix, storageOf } from './part-storages.ts';
+import type { RuntimeConfig } from './runtime-config.ts';
+
+export interface RestoreContext {
+  config: RuntimeConfig;
+  store: CheckpointStore;
+  storages: PartStorages;
+  reader: SplitReader;
+  clock: () => number;
+  stopRequested(): boolean;
+  /** Told the epoch as soon as it is claimed: a restore that fails after that may be fenced. */
+  claimed?(epoch: number): void;
+}
+
+/** What a runner starts from. */
+export interface RestoredState {
+  /** The epoch this process claimed: it owns the lineage until a newer one is claimed. */
+  epoch: number;
+  /** The job's part-file UUID (job.json), shared by every runner. */
+  jobUuid: string;
+  /** The newest record of this lineage, now fully published; null on a first start. */
+  record: CheckpointRecord | null;
+  /** Where the source opens (merged over every lineage); undefined: fresh. */
+  source: unknown;
+  /** Partitions awaiting commit: this record's, and those of the lineages this runner retired. */
+  awaiting: AwaitingPartition[];
+  recommitted: number;
+  orphansAborted: number;
+}
+
+export async function restore(x: RestoreContext): Promise<RestoredState> {
+  const { config: c, store, storages } = x;
+  const epoch = await store.claimEpoch();
+  x.claimed?.(epoch);
+  const jobUuid = (await store.jobIdentity()).uuid;
+  const rec = await store.restorePoint(epoch, jobUuid); // checked against the marker and job.json
+  if (rec !== null) {
+    const [first, ...rest] = rec.pending;
+    if (first !== undefined) await storageOf(storages, first).commitAfterRecovery(first.file);
+    failpoint('mid-recovery');
+    await forEachBounded(rest, COMMIT_CONCURRENCY, (p) => storageOf(storages, p).commitAfterRecovery(p.file));
+  }
+  const referenced = new Set((rec?.pending ?? []).map((p) => p.file.target));
+  const places = partPlaces(c, storages);
+  const uncommitted: Array<[Storage, PendingFile]> = [];
+  for (const [storage, root] of places) {
+    for (const u of await storage.listUncommitted(root, partPrefix(jobUuid, c.runner))) uncommitted.push([storage, u]);
+  }
+  await store.checkFence(epoch);
+  await store.sweepTemps(); // a killed predecessor's half-done record or marker write
+  // An older process not fenced yet may have written a record since `rec` was read. It never
+  // publishes it (its fence check fails), but a process newer than this one may restore it and
+  // publish its files: they are not orphans, whatever this process restored.
+  for (const newer of await store.recordsNewerThan(rec)) for (const p of newer.pending) referenced.add(p.file.target);
+  let aborted = 0;
+  for (const [storage, u] of uncommitted) {
+    if (referenced.has(u.target)) continue;
+    await storage.abortPending(u);
+    aborted++;
+  }
+  const settlement = { store, runner: c.runner, parallelism: c.parallelism, storages, jobUuid, clock: x.clock, stopRequested: x.stopRequested };
+  const retired = await retireVanishedLineages(settlement, places);
+  aborted += retired.aborted;
+  if (rec !== null) {
+    // Everything in `rec` is published now: say so, so other runners may trust this record
+    // (unless a newer process restored meanwhile: its marker stands).
+    await store.checkFence(epoch);
+    await store.writeCommitted(markerFor(rec, new Date(x.clock()).toISOString()));
+  }
+  const source = await mergedSource(settlement, x.reader, rec);
+  return {
+    epoch, jobUuid, record: rec, source,
+    awaiting: mergeAwaiting(rec?.awaiting ?? [], retired.awaiting),
+    recommitted: rec?.pending.length ?? 0,
+    orphansAborted: aborted,
+  };
+}
+
+/** Partitions awaiting commit from several records: one entry per path, due only once the latest checkpoint that wrote it is. */
+function mergeAwaiting(...lists: AwaitingPartition[][]): AwaitingPartition[] {
+  const byPath = new Map<string, AwaitingPartition>();
+  for (const a of lists.flat()) {
+    const seen = byPath.get(a.path);
+    byPath.set(a.path, seen === undefined ? { ...a } : { path: a.path, createdAt: Math.min(seen.createdAt, a.createdAt), checkpointId: Math.max(seen.checkpointId, a.checkpointId) });
+  }
+  return [...byPath.values()];
+}
