@@ -382,15 +382,16 @@ start:
 	od;
 	lst = 0; re = 0;
 
-	/* run(): a finished job restarted publishes nothing more. The code takes this shortcut
-	   whatever the parallelism its record was written at, so splits that moved to this runner
-	   are never read (model/README.md, "Found"); FIX_FINISHED_RESCALE takes it only at the
-	   same parallelism. */
+	/* run(): a finished job restarted publishes nothing more, but only at the parallelism its
+	   record was written at (JobRunner.restore: `rec.parallelism === this.c.parallelism`): after
+	   a change the runner's share holds other splits, which it must still read. BUG_FINISHED_SHORTCUT
+	   is the code before 8a99774: the shortcut whatever the parallelism, so moved splits are never
+	   read (record_lost). */
 	if
-#ifdef FIX_FINISHED_RESCALE
-	:: rec != NONE && r_fin[rec] && r_par[rec] == N -> goto done
-#else
+#ifdef BUG_FINISHED_SHORTCUT
 	:: rec != NONE && r_fin[rec] -> goto done
+#else
+	:: rec != NONE && r_fin[rec] && r_par[rec] == N -> goto done
 #endif
 	:: else
 	fi;
