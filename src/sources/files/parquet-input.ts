@@ -24,6 +24,9 @@ import type { Storage } from '../../storage/types.ts';
 /** Rows turned into lines per read: bounds the memory of one step whatever the row group size. */
 const CHUNK_ROWS = 65_536;
 
+/** Timestamps and dates as their stored counts: converted exactly (parquet-values.ts), never through a Date. */
+const PARSERS = { timestampFromMilliseconds: (v: bigint) => v, timestampFromMicroseconds: (v: bigint) => v, timestampFromNanoseconds: (v: bigint) => v, dateFromDays: (v: number) => v };
+
 const COMPRESSORS = {
   ZSTD: (input: Uint8Array) => new Uint8Array(zstdDecompressSync(input)),
   GZIP: (input: Uint8Array) => new Uint8Array(gunzipSync(input)),
@@ -115,8 +118,7 @@ export class ParquetInput {
     const buffer = storageBuffer(storage, file, size);
     let metadata: FileMetaData;
     try {
-      // timestamps and dates as their stored counts: converted exactly below, never through a Date
-      metadata = await parquetMetadataAsync(buffer, { parsers: { timestampFromMilliseconds: (v) => v, timestampFromMicroseconds: (v) => v, timestampFromNanoseconds: (v) => v, dateFromDays: (v) => v } });
+      metadata = await parquetMetadataAsync(buffer);
     } catch (e) {
       throw new JobFailedError(`file ${file}: not a readable Parquet file (${(e as Error).message})`);
     }
@@ -152,7 +154,7 @@ export class ParquetInput {
     const rowEnd = Math.min(groupEnd, this.#next + CHUNK_ROWS);
     let rows: Record<string, unknown>[];
     try {
-      rows = await parquetReadObjects({ file: this.#buffer, metadata: this.#metadata, columns: this.#names, rowStart: this.#next, rowEnd, compressors: COMPRESSORS });
+      rows = await parquetReadObjects({ file: this.#buffer, metadata: this.#metadata, columns: this.#names, rowStart: this.#next, rowEnd, compressors: COMPRESSORS, parsers: PARSERS });
     } catch (e) {
       if (e instanceof JobFailedError) throw e;
       throw new JobFailedError(`file ${this.#file}: rows ${this.#next}..${rowEnd}: cannot be read (${(e as Error).message})`);
