@@ -95,6 +95,23 @@ test('compressed files roll by the bytes that reached storage, not by the text w
     assert.ok(stored <= (256 << 10) + (128 << 10), `${p.file.target}: ${stored} bytes`);
   }
   assert.ok(pending.sort(byName)[0]!.records * 61 > 1 << 20, `the first file holds ${pending[0]!.records} rows: rolled by text size?`);
+  for (const p of pending.slice(0, -1)) assert.ok(p.file.bytes >= (256 << 10) - (64 << 10), `${p.file.target}: only ${p.file.bytes} bytes stored`);
+});
+
+test('a compressed file far below the flush threshold still rolls near fileSize in stored bytes', async () => {
+  // fileSize 64 KiB under the default 512 KiB threshold: compressed parts are written out every
+  // 16 KiB, so a file rolls at 48..64 KiB stored, not at 64 KiB of text (~4 KiB gzipped)
+  const { s } = await sink({ type: 'csv', compression: 'gzip' }, [{ name: 'n', type: 'INT' }], [], {
+    rolling: { fileSize: 64 << 10, rolloverIntervalMs: 1e9, inactivityIntervalMs: 1e9 },
+  });
+  let next = 0;
+  for (let b = 0; b < 200; b++) {
+    s.writeBatch(Array.from({ length: 2000 }, () => [Math.imul(next++, 2654435761) | 0]), 2000);
+    await s.flush();
+  }
+  const { pending } = await s.snapshotState();
+  assert.ok(pending.length >= 3, `${pending.length} files`);
+  for (const p of pending.sort(byName).slice(0, -1)) assert.ok(p.file.bytes >= 48 << 10 && p.file.bytes <= (64 << 10) + (40 << 10), `${p.file.bytes} bytes stored`);
 });
 
 test('CSV header: the first line of every part file names the body columns, quoted like values', async () => {

@@ -226,7 +226,11 @@ export class FileSink {
     this.o = options;
     this.clock = options.clock ?? Date.now;
     this.counter = options.counter;
-    this.flushThreshold = options.flushThreshold ?? 512 << 10;
+    // Compressed parts roll on stored bytes + bytes not yet compressed: writing them out at a
+    // quarter of fileSize at most keeps a file within [3/4 fileSize, fileSize] stored bytes
+    // even when fileSize is below the threshold (a 512 KB fileSize gave 27 KB gzip files).
+    const threshold = options.flushThreshold ?? 512 << 10;
+    this.flushThreshold = options.compression ? Math.min(threshold, Math.max(16 << 10, Math.floor(options.rolling.fileSize / 4))) : threshold;
     this.pendingMax = Math.min(PENDING_CHARS, this.flushThreshold);
     this.memoryLimit = options.memoryLimit ?? 8 << 20;
     this.singleKey = options.partitionIndexes.length === 1;
