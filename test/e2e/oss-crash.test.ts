@@ -100,7 +100,7 @@ const randomLater = (maxDelayMs: number): CrashStep => ({ kind: 'random', maxDel
 const fp = (failpoints: string): CrashStep => ({ kind: 'failpoint', failpoints });
 
 for (const f of FORMATS) {
-  test(`oss:// sink, ${f.name}: SIGKILL, 5xx/reset/slow faults and an OSS restart: every record exactly once, no upload left open`, { timeout: 300_000 }, async (t) => {
+  test(`oss:// sink, ${f.name}: SIGKILL, 5xx/reset/slow faults and an OSS restart: every record exactly once, no upload left open`, { timeout: 480_000 }, async (t) => {
     const RECORDS = 2_500_000;
     const seed = crashSeed();
     const rand = prng(seed);

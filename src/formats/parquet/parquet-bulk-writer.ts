@@ -47,6 +47,9 @@ const COMPRESSORS = {
   GZIP: (b: Uint8Array) => new Uint8Array(gzipSync(b)),
 };
 
+/** Kinds whose row value (a number or boolean) is the stored value. */
+const AS_IS = new Set<ColumnType['kind']>(['TINYINT', 'SMALLINT', 'INT', 'FLOAT', 'DOUBLE', 'BOOLEAN']);
+
 const WIDTH: Partial<Record<ColumnType['kind'], number>> = { TINYINT: 4, SMALLINT: 4, INT: 4, DATE: 4, FLOAT: 4, BIGINT: 8, DOUBLE: 8, TIMESTAMP: 8, BOOLEAN: 1 };
 
 /** Flink's ParquetWriterFactory for one sink: the body columns' schema, compiled once. */
@@ -54,7 +57,10 @@ export class ParquetWriterFactory implements BulkWriterFactory {
   readonly schema: SchemaElement[];
   readonly names: string[];
   readonly types: ColumnType[];
-  readonly convert: ToParquet[];
+  /** Per column: the conversion to the stored value, or null where the row value is stored as it is (numbers, booleans). */
+  readonly convert: Array<ToParquet | null>;
+  /** Per column: estimated bytes of a value with its definition level, or 0 for strings (5 + length). */
+  readonly widths: number[];
   readonly columns: number[];
   readonly opts: ParquetWriterOptions;
 
@@ -62,7 +68,8 @@ export class ParquetWriterFactory implements BulkWriterFactory {
     this.columns = columns.slice();
     this.names = columns.map((c) => names[c]!);
     this.types = columns.map((c) => types[c]!);
-    this.convert = this.types.map(toParquet);
+    this.convert = this.types.map((t) => (AS_IS.has(t.kind) ? null : toParquet(t)));
+    this.widths = this.types.map((t) => (t.kind === 'STRING' ? 0 : t.kind === 'DECIMAL' ? 17 : 1 + WIDTH[t.kind]!));
     this.opts = opts;
     this.schema = [{ name: 'root', num_children: columns.length } as SchemaElement, ...this.types.map((t, j) => schemaElement(this.names[j]!, t, opts.utcTimezone))];
   }
@@ -86,18 +93,20 @@ class ParquetBulkWriter implements BulkWriter {
   }
 
   addElement(row: Row): number {
-    const { columns, convert, types } = this.#f;
+    const { columns, convert, widths } = this.#f;
+    const data = this.#data;
     let n = 0;
     for (let j = 0; j < columns.length; j++) {
       const v = row[columns[j]!];
       if (v === null || v === undefined) {
-        this.#data[j]!.push(null);
+        data[j]!.push(null);
         n += 1;
         continue;
       }
-      this.#data[j]!.push(convert[j]!(v));
-      const w = WIDTH[types[j]!.kind];
-      n += 1 + (w ?? (types[j]!.kind === 'DECIMAL' ? 16 : 4 + (v as string).length));
+      const c = convert[j];
+      data[j]!.push(c === null ? v : c!(v));
+      const w = widths[j]!;
+      n += w > 0 ? w : 5 + (v as string).length;
     }
     this.bufferedBytes += n;
     return n;
