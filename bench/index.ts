@@ -16,7 +16,10 @@
  *          layer (checkpoint-latency.ts).
  *
  * BENCH_RECORDS overrides the local record count, BENCH_STORAGE_SHAPES (`records x width`,...) the hdfs/oss rows;
- * BENCH_ONLY=local,hdfs,oss,kafka,checkpoint picks sections. hdfs/oss start their service if it is not running
+ *   formats: the local job with each sink format (CSV, CSV+gzip, CSV+zstd, JSON+gzip, Parquet snappy
+ *          and zstd) beside plain CSV, on the seed shape and ~1 KB rows (formats.ts).
+ *
+ * BENCH_ONLY=local,formats,hdfs,oss,kafka,checkpoint picks sections. hdfs/oss start their service if it is not running
  * and stop only what they started.
  */
 import { spawn, spawnSync } from 'node:child_process';
@@ -26,6 +29,7 @@ import { once } from 'node:events';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchCheckpointLatency } from './checkpoint-latency.ts';
+import { benchFormats } from './formats.ts';
 import { benchHdfs } from './storage/hdfs-section.ts';
 import { benchOss } from './storage/oss-section.ts';
 import { storageShapes } from './storage/payload-input.ts';
@@ -121,6 +125,7 @@ const build = spawnSync('npm', ['run', '-s', 'build'], { cwd: REPO, stdio: 'inhe
 if (build.status !== 0) throw new Error('npm run build failed');
 const sections: Record<string, () => Promise<void>> = {
   local: benchLocal,
+  formats: () => benchFormats(WORK, uidInput),
   hdfs: () => benchHdfs(WORK, storageShapes()),
   oss: () => benchOss(WORK, storageShapes()),
   kafka: async () => (await import('./kafka.ts')).benchKafka(),

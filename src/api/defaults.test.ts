@@ -21,8 +21,11 @@ describe('withDefaults', () => {
     });
     assert.deepEqual(r.sink.format, {
       type: 'csv', fieldDelimiter: ',', quoteCharacter: '"', allowComments: false, ignoreParseErrors: false, nullLiteral: '', escapeCharacter: null,
+      header: false, compression: 'none',
     });
-    assert.deepEqual(r.source.format, { type: 'json', failOnMissingField: false, ignoreParseErrors: false, timestampFormat: 'SQL' });
+    assert.deepEqual(r.source.format, { type: 'json', failOnMissingField: false, ignoreParseErrors: false, timestampFormat: 'SQL', compression: 'none' });
+    const pq = withDefaults({ ...minimal, sink: { ...minimal.sink, format: { type: 'parquet' } } }, 'uids');
+    assert.deepEqual(pq.sink.format, { type: 'parquet', compression: 'snappy', rowGroupSizeBytes: 128 * 1024 * 1024, pageSizeBytes: 1024 * 1024, dictionary: true, utcTimezone: false });
     assert.equal(r.sink.partSuffix, '');
     assert.deepEqual(r.sink.partitionBy, []);
     assert.equal(r.sink.uploadPartSizeBytes, 8 * 1024 * 1024);
@@ -66,6 +69,7 @@ describe('withDefaults', () => {
     assert.equal(r.parallelism, 4);
     assert.deepEqual(r.source.format, {
       type: 'csv', fieldDelimiter: '\t', quoteCharacter: null, allowComments: false, ignoreParseErrors: false, nullLiteral: '\\N', escapeCharacter: null,
+      header: false, compression: 'none',
     });
   });
 

@@ -52,13 +52,24 @@ class Resolver {
   }
 }
 
-function resolveFormat(format: Format): ResolvedFormat {
+function resolveFormat(format: Format, path: string, r: Resolver): ResolvedFormat {
+  if (format.type === 'parquet') {
+    return {
+      type: 'parquet',
+      compression: format.compression ?? 'snappy',
+      rowGroupSizeBytes: r.size(format.rowGroupSize, D.parquetRowGroupSize, `${path}.rowGroupSize`),
+      pageSizeBytes: r.size(format.pageSize, D.parquetPageSize, `${path}.pageSize`),
+      dictionary: format.dictionary ?? true,
+      utcTimezone: format.utcTimezone ?? false,
+    };
+  }
   if (format.type === 'json') {
     return {
       type: 'json',
       failOnMissingField: format.failOnMissingField ?? false,
       ignoreParseErrors: format.ignoreParseErrors ?? false,
       timestampFormat: format.timestampFormat ?? D.timestampFormat,
+      compression: format.compression ?? 'none',
     };
   }
   return {
@@ -69,6 +80,8 @@ function resolveFormat(format: Format): ResolvedFormat {
     ignoreParseErrors: format.ignoreParseErrors ?? false,
     nullLiteral: format.nullLiteral ?? '',
     escapeCharacter: format.escapeCharacter ?? null,
+    header: format.header ?? false,
+    compression: format.compression ?? 'none',
   };
 }
 
@@ -155,7 +168,7 @@ export function resolveSpec(spec: IngestJobSpec, jobName = 'job'): { resolved: R
     source: {
       files: source.files === undefined ? null : { path: source.files.path },
       kafka: source.kafka === undefined ? null : resolveKafka(source.kafka, jobName, r),
-      format: resolveFormat(source.format),
+      format: resolveFormat(source.format, 'spec.source.format', r),
       schema: source.schema,
       watermark: source.watermark === undefined ? null : {
         column: source.watermark.column,
@@ -166,7 +179,7 @@ export function resolveSpec(spec: IngestJobSpec, jobName = 'job'): { resolved: R
     transform: { functions: spec.transform?.functions ?? [], query: spec.transform?.query ?? D.query },
     sink: {
       path: sink.path,
-      format: resolveFormat(sink.format),
+      format: resolveFormat(sink.format, 'spec.sink.format', r),
       partitionBy: sink.partitionBy ?? [],
       rollingPolicy: {
         fileSizeBytes: r.size(rolling.fileSize, D.fileSize, `${rp}.fileSize`),

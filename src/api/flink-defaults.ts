@@ -31,6 +31,12 @@ export const FLINK_DEFAULTS = {
   fieldDelimiter: ',',
   /** csv.quote-character */
   quoteCharacter: '"',
+  /** parquet.compression */
+  parquetCompression: 'snappy',
+  /** parquet.block.size (Parquet's ParquetWriter.DEFAULT_BLOCK_SIZE) */
+  parquetRowGroupSize: '128MB',
+  /** parquet.page.size */
+  parquetPageSize: '1MB',
   /** json.timestamp-format.standard */
   timestampFormat: 'SQL',
   /** scan.startup.mode */

@@ -17,6 +17,8 @@ export interface ResolvedCsvFormat {
   /** Text that stands for SQL NULL ('' = an empty field is null). */
   nullLiteral: string;
   escapeCharacter: string | null;
+  header: boolean;
+  compression: 'gzip' | 'zstd' | 'none';
 }
 
 export interface ResolvedJsonFormat {
@@ -24,9 +26,19 @@ export interface ResolvedJsonFormat {
   failOnMissingField: boolean;
   ignoreParseErrors: boolean;
   timestampFormat: 'SQL' | 'ISO-8601';
+  compression: 'gzip' | 'zstd' | 'none';
 }
 
-export type ResolvedFormat = ResolvedCsvFormat | ResolvedJsonFormat;
+export interface ResolvedParquetFormat {
+  type: 'parquet';
+  compression: 'snappy' | 'zstd' | 'gzip' | 'none';
+  rowGroupSizeBytes: number;
+  pageSizeBytes: number;
+  dictionary: boolean;
+  utcTimezone: boolean;
+}
+
+export type ResolvedFormat = ResolvedCsvFormat | ResolvedJsonFormat | ResolvedParquetFormat;
 
 /** One entry of Flink's `scan.startup.specific-offsets`. */
 export interface PartitionOffset {

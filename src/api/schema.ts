@@ -81,7 +81,7 @@ function rule(cel: string, message: string, fieldPath?: string): ValidationRule 
 }
 
 /** "this option only applies to format X": one rule per option so the error names that option. */
-function onlyFor(type: 'csv' | 'json', fields: readonly string[]): ValidationRule[] {
+function onlyFor(type: 'csv' | 'json' | 'parquet', fields: readonly string[]): ValidationRule[] {
   return fields.map((f) =>
     rule(`self.type == '${type}' || !has(self.${f})`, `${f} is a ${type} format option; this format is not ${type}`, `.${f}`),
   );
@@ -89,7 +89,8 @@ function onlyFor(type: 'csv' | 'json', fields: readonly string[]): ValidationRul
 
 // ---- shared pieces ----
 
-const CSV_ONLY = ['fieldDelimiter', 'quoteCharacter', 'disableQuoteCharacter', 'allowComments', 'nullLiteral', 'escapeCharacter'] as const;
+const CSV_ONLY = ['fieldDelimiter', 'quoteCharacter', 'disableQuoteCharacter', 'allowComments', 'nullLiteral', 'escapeCharacter', 'header'] as const;
+const PARQUET_ONLY = ['rowGroupSize', 'pageSize', 'dictionary', 'utcTimezone'] as const;
 const JSON_ONLY = ['failOnMissingField', 'timestampFormat'] as const;
 
 const singleChar = (description: string): JSONSchemaProps => str(description, { minLength: 1, maxLength: 1 });
@@ -97,7 +98,16 @@ const singleChar = (description: string): JSONSchemaProps => str(description, { 
 export const formatSchema: JSONSchemaProps = obj(
   'How records are encoded. Flink: format (+ csv.* / json.* options).',
   {
-    type: oneOfEnum(doc('Record encoding.', "'format' = 'csv' | 'json'"), ['csv', 'json']),
+    type: oneOfEnum(doc('Record encoding (parquet: files only).', "'format' = 'csv' | 'json' | 'parquet'"), ['csv', 'json', 'parquet']),
+    compression: oneOfEnum(
+      doc('csv/json: part files compressed as one gzip/zstd stream each, named .gz/.zst (inputs are read by that extension whatever this says); parquet: page compression.', 'parquet.compression (csv/json: the codec of Hadoop\'s compressed text files)', 'none (parquet: snappy)'),
+      ['none', 'gzip', 'zstd', 'snappy'],
+    ),
+    header: bool(doc('CSV: the sink writes the column names as the first line of each part file; the source checks each file\'s first line against the schema and skips it.', null, false)),
+    rowGroupSize: memorySize(doc('Parquet row group size (buffered rows are written as a row group earlier when the sink\'s memory budget is reached).', 'parquet.block.size', D.parquetRowGroupSize)),
+    pageSize: memorySize(doc('Parquet page size.', 'parquet.page.size', D.parquetPageSize)),
+    dictionary: bool(doc('Parquet dictionary encoding.', 'parquet.enable.dictionary', true)),
+    utcTimezone: bool(doc('Parquet TIMESTAMP columns are marked as UTC instants (isAdjustedToUTC) instead of local date-times.', 'parquet.utc-timezone', false)),
     fieldDelimiter: singleChar(doc('CSV field separator, one character.', 'csv.field-delimiter', D.fieldDelimiter)),
     quoteCharacter: singleChar(doc('CSV quote character.', 'csv.quote-character', D.quoteCharacter)),
     disableQuoteCharacter: bool(doc('Write and read fields without quoting.', 'csv.disable-quote-character', false)),
@@ -128,6 +138,9 @@ export const formatSchema: JSONSchemaProps = obj(
       ),
       ...onlyFor('csv', CSV_ONLY),
       ...onlyFor('json', JSON_ONLY),
+      ...onlyFor('parquet', PARQUET_ONLY),
+      rule("self.type != 'parquet' || !has(self.ignoreParseErrors)", 'ignoreParseErrors is a csv/json format option; parquet files are typed', '.ignoreParseErrors'),
+      rule("self.type == 'parquet' || !has(self.compression) || self.compression != 'snappy'", 'snappy is a parquet compression; csv/json take gzip, zstd or none', '.compression'),
     ],
   },
 );
@@ -296,6 +309,7 @@ const sourceSchema = obj(
     'x-kubernetes-validations': [
       rule('has(self.files) || has(self.kafka)', 'set exactly one of files or kafka'),
       rule('!(has(self.files) && has(self.kafka))', 'files and kafka are exclusive: set exactly one', '.kafka'),
+      rule("!has(self.kafka) || self.format.type != 'parquet'", 'a Kafka source reads csv or json messages; parquet is a files format', '.format.type'),
       rule('!has(self.watermark) || self.schema.exists(f, f.name == self.watermark.column)', 'watermark.column must be a column of schema', '.watermark.column'),
       rule(
         "!has(self.badRecords) || !has(self.badRecords.deadLetter) || !self.badRecords.deadLetter.startsWith('kafka://') || has(self.kafka)",

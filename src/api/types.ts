@@ -56,6 +56,10 @@ export interface CsvFormat {
   nullLiteral?: string;
   /** No escape character unless set. */
   escapeCharacter?: string;
+  /** Sink: column names as the first line of each part file; source: each file's first line, checked against the schema. @default false */
+  header?: boolean;
+  /** Part files compressed with this codec (`.gz`, `.zst`). Inputs are read by their extension. @default 'none' */
+  compression?: 'gzip' | 'zstd' | 'none';
 }
 
 export interface JsonFormat {
@@ -66,9 +70,29 @@ export interface JsonFormat {
   ignoreParseErrors?: boolean;
   /** `SQL` (`2020-12-30 12:13:14.123`) or `ISO-8601` (`2020-12-30T12:13:14.123`). @default 'SQL' */
   timestampFormat?: 'SQL' | 'ISO-8601';
+  /** Part files compressed with this codec (`.gz`, `.zst`). Inputs are read by their extension. @default 'none' */
+  compression?: 'gzip' | 'zstd' | 'none';
 }
 
-export type Format = CsvFormat | JsonFormat;
+/** Flink's `parquet` format (files only). */
+export interface ParquetFormat {
+  type: 'parquet';
+  /** Page compression. Flink: parquet.compression. @default 'snappy' */
+  compression?: 'snappy' | 'zstd' | 'gzip' | 'none';
+  /** Row group size in bytes (bounded by the sink's memory budget). Flink: parquet.block.size. @default '128mb' */
+  rowGroupSize?: number | string;
+  /** Page size in bytes. Flink: parquet.page.size. @default '1mb' */
+  pageSize?: number | string;
+  /** Dictionary encoding. Flink: parquet.enable.dictionary. @default true */
+  dictionary?: boolean;
+  /** TIMESTAMP values are written as UTC instants (isAdjustedToUTC). Flink: parquet.utc-timezone. @default false */
+  utcTimezone?: boolean;
+}
+
+/** The line formats: records are text lines (files) or message values (Kafka). */
+export type LineFormat = CsvFormat | JsonFormat;
+
+export type Format = CsvFormat | JsonFormat | ParquetFormat;
 
 /** What happens to a record that cannot be decoded or transformed. */
 export interface BadRecordPolicy {

@@ -31,6 +31,8 @@ export interface Encoder {
    * Throws EncodeError for a value the format cannot represent.
    */
   encode(row: Row): string;
+  /** A line written first in every part file, '\n' included (the CSV header), if the format has one. */
+  readonly header?: string;
 }
 
 /**

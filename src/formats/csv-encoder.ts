@@ -24,12 +24,15 @@ export class CsvEncoder implements Encoder {
   readonly #formatters: Formatter[];
   readonly #delimiter: string;
   readonly #nullLiteral: string;
+  /** `format.header`: the body's column names, quoted like text values (as Jackson writes a header). */
+  readonly header?: string;
 
   constructor(opts: CsvOptions, names: string[], types: ColumnType[], columns: number[]) {
     this.#columns = columns.slice();
     this.#delimiter = opts.delimiter;
     this.#nullLiteral = opts.nullLiteral;
     this.#formatters = columns.map((c) => scalarFormatter(types[c], names[c]) ?? textFormatter(opts, names[c]));
+    if (opts.header) this.header = columns.map((c) => textFormatter(opts, names[c]!)(names[c]!)).join(opts.delimiter) + '\n';
   }
 
   encode(row: Row): string {

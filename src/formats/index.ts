@@ -17,7 +17,8 @@ export type { Decoder, Encoder } from './codec.ts';
 export { DecodeError, EncodeError, FormatOptionsError } from './errors.ts';
 
 function unknownFormat(format: Format): never {
-  throw new FormatOptionsError('format.type', `must be csv or json, got ${JSON.stringify((format as { type?: unknown }).type)}`);
+  if (format.type === 'parquet') throw new FormatOptionsError('format.type', 'parquet is a bulk format: the sink writes it through createPartFormat (part-format.ts), not a line encoder');
+  throw new FormatOptionsError('format.type', `must be csv, json or parquet, got ${JSON.stringify((format as { type?: unknown }).type)}`);
 }
 
 export function createDecoder(format: Format, schema: Field[]): Decoder {
@@ -25,6 +26,8 @@ export function createDecoder(format: Format, schema: Field[]): Decoder {
   const names = schema.map((f) => f.name);
   if (format.type === 'csv') return new CsvDecoder(compileCsvOptions(format), names, types);
   if (format.type === 'json') return new JsonDecoder(compileJsonOptions(format), names, types);
+  // The file source hands Parquet rows on as JSON lines of the job's schema (sources/files/parquet-input.ts).
+  if (format.type === 'parquet') return new JsonDecoder(compileJsonOptions({ type: 'json' }), names, types);
   return unknownFormat(format);
 }
 

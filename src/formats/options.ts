@@ -16,6 +16,8 @@ export interface CsvOptions {
   ignoreParseErrors: boolean;
   /** Unquoted text that stands for NULL ('' by default: an empty unquoted field is NULL). */
   nullLiteral: string;
+  /** `format.header`: each file's first line names the columns. */
+  header: boolean;
 }
 
 export interface JsonOptions {
@@ -62,6 +64,7 @@ export function compileCsvOptions(format: CsvFormat): CsvOptions {
     allowComments: flag('allowComments', format.allowComments),
     ignoreParseErrors: flag('ignoreParseErrors', format.ignoreParseErrors),
     nullLiteral,
+    header: flag('header', format.header),
   };
 }
 

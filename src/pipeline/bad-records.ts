@@ -33,7 +33,7 @@ export class BadRecordHandler {
     format: Format,
     dl: { storage?: Storage; topic?: DeadLetterTopic; namePrefix: string; counter: number; clock: () => number },
   ) {
-    this.mode = format.ignoreParseErrors === true ? 'skip' : policy.mode;
+    this.mode = format.type !== 'parquet' && format.ignoreParseErrors === true ? 'skip' : policy.mode;
     if (this.mode === 'dead-letter' && policy.deadLetter?.startsWith('kafka://')) {
       if (dl.topic === undefined) throw new JobFailedError('spec.source.badRecords.deadLetter: a kafka:// dead-letter topic needs a Kafka source');
       this.topic = dl.topic;

@@ -5,7 +5,8 @@
  * names the field and its position, never a stack trace half way through a start.
  */
 import type { IngestJob } from '../api/types.ts';
-import { createDecoder, createEncoder, FormatOptionsError } from '../formats/index.ts';
+import { createDecoder, FormatOptionsError } from '../formats/index.ts';
+import { createPartFormat } from '../formats/part-format.ts';
 import { compileQuery, SqlError } from '../sql/index.ts';
 import type { CompiledQuery } from '../sql/index.ts';
 
@@ -39,7 +40,7 @@ export function checkJobPlan(job: IngestJob): PlanError[] {
       }
     });
     const body = out.map((_, i) => i).filter((i) => !partitionBy.includes(out[i]!.name));
-    guard('spec.sink.format', () => void createEncoder(s.sink.format, out, body));
+    guard('spec.sink.format', () => void createPartFormat(s.sink.format, out, body));
   }
   return errors;
 }

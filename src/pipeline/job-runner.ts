@@ -9,8 +9,9 @@
  */
 import type { Row } from '../api/types.ts';
 import { FencedError, JobFailedError } from '../errors.ts';
-import type { Decoder, Encoder } from '../formats/index.ts';
-import { createDecoder, createEncoder } from '../formats/index.ts';
+import type { Decoder } from '../formats/index.ts';
+import { createDecoder } from '../formats/index.ts';
+import { createPartFormat } from '../formats/part-format.ts';
 import type { CompiledQuery } from '../sql/index.ts';
 import { compileQuery, TransformError } from '../sql/index.ts';
 import { FileSink } from '../sink/file-sink.ts';
@@ -106,16 +107,17 @@ export class JobRunner {
       return i;
     });
     const bodyColumns = out.map((_, i) => i).filter((i) => !partitionIndexes.includes(i));
-    const encoder: Encoder = createEncoder(this.c.sink.format, out, bodyColumns);
+    const { encoder, extension, ...partFormat } = createPartFormat(this.c.sink.format, out, bodyColumns);
     return new FileSink({
+      ...partFormat,
       storage: this.d.sinkStorage,
       root: this.c.sink.path,
       partitionKeys: this.c.sink.partitionBy,
       partitionIndexes,
-      encoder,
+      ...(encoder === undefined ? {} : { encoder }),
       rolling: { fileSize: this.c.sink.fileSize, rolloverIntervalMs: this.c.sink.rolloverIntervalMs, inactivityIntervalMs: this.c.sink.inactivityIntervalMs },
       namePrefix,
-      suffix: this.c.sink.suffix,
+      suffix: this.c.sink.suffix + extension,
       counter,
       clock: this.clock,
     });

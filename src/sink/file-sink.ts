@@ -10,6 +10,8 @@
  * Part files are named like Flink's: `part-<jobUuid>-<runnerIndex>-<counter><suffix>`.
  */
 import type { Row } from '../api/types.ts';
+import { CompressedPartWriter, type StreamCodec } from '../formats/compression/index.ts';
+import type { BulkWriter, BulkWriterFactory } from '../formats/parquet/parquet-bulk-writer.ts';
 import type { PartWriter, PendingFile, Storage } from '../storage/types.ts';
 import { partitionPath } from './partition-path.ts';
 import type { PartFileInfo, RollingPolicyOptions } from './rolling-policy.ts';
@@ -27,7 +29,25 @@ export interface FileSinkOptions {
   /** Names and row indexes of partition columns, in partitionBy order. */
   partitionKeys: string[];
   partitionIndexes: number[];
-  encoder: RowEncoder;
+  /** Line formats (CSV, JSON): rows → lines. Exactly one of encoder and bulk is set. */
+  encoder?: RowEncoder;
+  /**
+   * Written as the first line of every part file (a CSV header, '\n' included), not counted
+   * as a record.
+   */
+  header?: string;
+  /**
+   * Stream codec of the part files (gzip, zstd), or none. The rolling policy's size then counts
+   * the compressed bytes that reached storage, plus the bytes buffered and not yet compressed.
+   */
+  compression?: StreamCodec | null;
+  /**
+   * A bulk format (Parquet): rows go to a BulkWriter per part file instead of `encoder`. Its
+   * buffered rows are written as a row group when they reach `flushThreshold` or the sink's
+   * `memoryLimit` is spent; the size the rolling policy sees is the bytes written plus the
+   * writer's estimate of what it buffers.
+   */
+  bulk?: BulkWriterFactory;
   rolling: RollingPolicyOptions;
   /** `part-<jobUuid>-<runnerIndex>-` */
   namePrefix: string;
@@ -94,6 +114,8 @@ class InProgressPart implements PartFileInfo {
   /** Lines not yet encoded into the buffers (a V8 rope: appending is cheap). */
   pending = '';
   writer: PartWriter | null = null;
+  /** Bulk formats: the part's writer; its rows never pass through the text buffers. */
+  bulk: BulkWriter | null = null;
   readonly target: string;
 
   constructor(target: string, now: number) {
@@ -200,10 +222,15 @@ export class FileSink {
   private readonly singleKey: boolean;
 
   constructor(options: FileSinkOptions) {
+    if ((options.encoder === undefined) === (options.bulk === undefined)) throw new Error('FileSink: set exactly one of encoder (line formats) and bulk (bulk formats)');
     this.o = options;
     this.clock = options.clock ?? Date.now;
     this.counter = options.counter;
-    this.flushThreshold = options.flushThreshold ?? 512 << 10;
+    // Compressed parts roll on stored bytes + bytes not yet compressed: writing them out at a
+    // quarter of fileSize at most keeps a file within [3/4 fileSize, fileSize] stored bytes
+    // even when fileSize is below the threshold (a 512 KB fileSize gave 27 KB gzip files).
+    const threshold = options.flushThreshold ?? 512 << 10;
+    this.flushThreshold = options.compression ? Math.min(threshold, Math.max(16 << 10, Math.floor(options.rolling.fileSize / 4))) : threshold;
     this.pendingMax = Math.min(PENDING_CHARS, this.flushThreshold);
     this.memoryLimit = options.memoryLimit ?? 8 << 20;
     this.singleKey = options.partitionIndexes.length === 1;
@@ -264,8 +291,9 @@ export class FileSink {
 
   /** Append rows[0..n) to their buckets. Synchronous; call flush() afterwards. */
   writeBatch(rows: Row[], n: number): void {
+    if (this.o.bulk !== undefined) return this.writeBulk(rows, n, this.o.bulk);
     const now = this.clock();
-    const enc = this.o.encoder;
+    const enc = this.o.encoder!;
     const rolling = this.o.rolling;
     let added = 0;
     for (let i = 0; i < n; i++) {
@@ -280,10 +308,40 @@ export class FileSink {
           part = null;
         }
       }
-      if (part === null) part = b.part = this.newPart(b, now);
+      if (part === null) {
+        part = b.part = this.newPart(b, now);
+        if (this.o.header !== undefined) added += part.add(this.o.header, this.pendingMax);
+      }
       added += part.add(enc.encode(row), this.pendingMax);
       part.records++;
       part.lastWriteAt = now;
+    }
+    this.buffered += added;
+  }
+
+  /** writeBatch for a bulk format: each row to its part's BulkWriter; rolled by written + estimated buffered size. */
+  private writeBulk(rows: Row[], n: number, factory: BulkWriterFactory): void {
+    const now = this.clock();
+    const rolling = this.o.rolling;
+    let added = 0;
+    for (let i = 0; i < n; i++) {
+      const row = rows[i]!;
+      const b = this.bucketFor(row);
+      let part = b.part;
+      if (part !== null && shouldRollOnEvent(part, rolling)) {
+        this.roll(b);
+        part = null;
+      }
+      if (part === null) {
+        part = b.part = this.newPart(b, now);
+        part.bulk = factory.create();
+      }
+      const bytes = part.bulk!.addElement(row);
+      part.bufferedBytes += bytes;
+      part.size += bytes;
+      part.records++;
+      part.lastWriteAt = now;
+      added += bytes;
     }
     this.buffered += added;
   }
@@ -299,15 +357,36 @@ export class FileSink {
   }
 
   private async writeOut(part: InProgressPart): Promise<void> {
+    if (part.bulk !== null) return this.writeOutBulk(part, part.bulk, false);
     this.buffered += part.encodePending();
     if (part.bufferedBytes === 0) return;
-    if (part.writer === null) part.writer = await this.o.storage.open(part.target);
+    if (part.writer === null) part.writer = await this.openWriter(part.target);
     this.buffered -= part.bufferedBytes;
     await part.writer.write(part.take());
+    // compressed: what the rolling policy sees is what reached storage, plus what is still buffered
+    if (this.o.compression) part.size = part.writer.bytes + part.bufferedBytes;
+  }
+
+  /** A bulk part's buffered rows as a row group (and, at the end, the footer) to storage. */
+  private async writeOutBulk(part: InProgressPart, bulk: BulkWriter, finish: boolean): Promise<void> {
+    if (part.bufferedBytes === 0 && !finish) return;
+    if (part.records === 0) return; // never received a record: no file
+    this.buffered -= part.bufferedBytes;
+    part.bufferedBytes = 0;
+    const data = finish ? bulk.finish() : bulk.flush();
+    if (part.writer === null) part.writer = await this.openWriter(part.target);
+    if (data.length > 0) await part.writer.write(data);
+    part.size = part.writer.bytes + part.bufferedBytes;
+  }
+
+  private async openWriter(target: string): Promise<PartWriter> {
+    const w = await this.o.storage.open(target);
+    return this.o.compression ? new CompressedPartWriter(w, this.o.compression) : w;
   }
 
   private async close(b: Bucket, part: InProgressPart, gen: Generation): Promise<void> {
-    await this.writeOut(part);
+    if (part.bulk !== null) await this.writeOutBulk(part, part.bulk, true);
+    else await this.writeOut(part);
     if (part.writer === null) return; // never received a record
     const file = await part.writer.closeForCommit();
     gen.pending.push({ file, partition: b.path, records: part.records });

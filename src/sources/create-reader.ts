@@ -2,13 +2,16 @@
 import type { DeadLetterTopic } from '../pipeline/bad-records.ts';
 import type { RuntimeConfig } from '../pipeline/runtime-config.ts';
 import type { StorageResolver } from '../storage/resolve.ts';
+import { csvHeaderCheck } from '../formats/csv-header.ts';
 import { FileSplitReader } from './files/file-source.ts';
 import type { SplitReader } from './types.ts';
 
 export async function createReader(c: RuntimeConfig, storage: StorageResolver): Promise<SplitReader> {
   const split = { index: c.runner, parallelism: c.parallelism };
   if ('files' in c.source) {
-    return new FileSplitReader(storage.for(c.source.files.path), c.source.files.path, split);
+    const f = c.sourceFormat;
+    const options = f.type === 'parquet' ? { parquet: c.schema } : f.type === 'csv' && f.header === true ? { header: csvHeaderCheck(f, c.schema) } : {};
+    return new FileSplitReader(storage.for(c.source.files.path), c.source.files.path, split, options);
   }
   const { createKafkaReader, silenceKafkajsTimeoutWarning } = await import('./kafka/index.ts');
   silenceKafkajsTimeoutWarning();

@@ -30,7 +30,14 @@ import { EmulatorProcess } from './support/emulator-process.ts';
 import { openUploads, ossTree } from './support/oss-tree.ts';
 import { crashSeed, prng } from '../helpers/prng.ts';
 import { sequencedJobYaml, writeSequencedInput } from './support/sequenced-input.ts';
-import { checkExactlyOnce } from './support/sink-check.ts';
+import { checkExactlyOnce, gzipCsv, parquetSeqUid, type FileDecoder } from './support/sink-check.ts';
+
+/** The sink formats the oss:// crash test runs with, and the independent reader of their files. */
+const FORMATS: Array<{ name: string; format: string; decode?: FileDecoder }> = [
+  { name: 'CSV', format: '{type: csv}' },
+  { name: 'gzip CSV', format: '{type: csv, compression: gzip}', decode: gzipCsv },
+  { name: 'Parquet', format: '{type: parquet}', decode: parquetSeqUid },
+];
 
 const SECRET_ENV = { SLUICE_SECRET_OSS_CREDS_ACCESSKEYID: TEST_KEY_ID, SLUICE_SECRET_OSS_CREDS_ACCESSKEYSECRET: TEST_KEY_SECRET };
 /** Every operation the backend uses, for faults that may hit any of them. */
@@ -57,7 +64,7 @@ interface Setup {
   job: string;
 }
 
-async function setup(t: TestContext, records: number, sink: string, storage: (emu: EmulatorProcess) => string): Promise<Setup> {
+async function setup(t: TestContext, records: number, sink: string, storage: (emu: EmulatorProcess) => string, format?: string): Promise<Setup> {
   const dir = await mkdtemp(path.join(tmpdir(), 'sluice-oss-crash-'));
   const emu = await EmulatorProcess.start({ dataDir: path.join(dir, 'oss-data'), bucket: TEST_BUCKET, accessKeyId: TEST_KEY_ID, accessKeySecret: TEST_KEY_SECRET });
   t.after(async () => {
@@ -68,12 +75,12 @@ async function setup(t: TestContext, records: number, sink: string, storage: (em
   // does ~150,000 records/s here, so it takes this many records for every kill to land.
   await writeSequencedInput(path.join(dir, 'in.jsonl'), records, 30);
   const job = path.join(dir, 'job.yaml');
-  await writeFile(job, sequencedJobYaml({ name: 'oss-crash', sink, fileSize: '512kb', pad: true, uploadPartSize: '100kb', storage: storage(emu) }));
+  await writeFile(job, sequencedJobYaml({ name: 'oss-crash', sink, fileSize: '512kb', pad: true, uploadPartSize: '100kb', storage: storage(emu), ...(format === undefined ? {} : { format }) }));
   return { emu, dir, job };
 }
 
 /** Run to the end with no faults, then check what a reader of the bucket sees. */
-async function finishAndCheck(t: TestContext, s: Setup, records: number, prefix: string, seed: number): Promise<void> {
+async function finishAndCheck(t: TestContext, s: Setup, records: number, prefix: string, seed: number, decode?: FileDecoder): Promise<void> {
   const final = await runSluice(['run', s.job, '--json'], SECRET_ENV);
   assert.equal(final.code, 0, final.stderr);
   const summary = final.events.find((e) => e.event === 'summary');
@@ -81,7 +88,7 @@ async function finishAndCheck(t: TestContext, s: Setup, records: number, prefix:
   assert.equal(summary?.recordsCommitted, records);
   await s.emu.clearFaults();
   const oss = client(s.emu);
-  const out = await checkExactlyOnce(ossTree(oss, prefix), records, seed);
+  const out = await checkExactlyOnce(ossTree(oss, prefix), records, seed, decode);
   assert.ok(out.visibleFiles > 3, `only ${out.visibleFiles} visible objects: the small fileSize did not roll`);
   assert.deepEqual(await openUploads(oss, `${prefix}/`), [], `multipart uploads left open under ${prefix}/ (seed ${seed})`);
   t.diagnostic(`${out.visibleFiles} visible objects, ${out.bytes} bytes`);
@@ -92,48 +99,50 @@ const random = (maxDelayMs: number): CrashStep => ({ kind: 'random', maxDelayMs 
 const randomLater = (maxDelayMs: number): CrashStep => ({ kind: 'random', maxDelayMs, after: 'checkpoint' });
 const fp = (failpoints: string): CrashStep => ({ kind: 'failpoint', failpoints });
 
-test('oss:// sink: SIGKILL, 5xx/reset/slow faults and an OSS restart: every record exactly once, no upload left open', { timeout: 300_000 }, async (t) => {
-  const RECORDS = 2_500_000;
-  const seed = crashSeed();
-  const rand = prng(seed);
-  const prefix = `crash-${randomUUID()}/out`;
-  const s = await setup(t, RECORDS, `oss://${TEST_BUCKET}/${prefix}`, (emu) =>
-    `    oss: {endpoint: "${emu.endpoint}", region: ${emu.region}, pathStyle: true, credentialsSecret: oss-creds}`);
-  await s.emu.addFaults(BACKGROUND_FAULTS);
-  const fired: Record<string, number> = {};
-  const tally = async (): Promise<void> => {
-    for (const f of await s.emu.faults()) fired[`${f.kind}${f.when === 'after' ? '-after' : ''}`] = (fired[`${f.kind}${f.when === 'after' ? '-after' : ''}`] ?? 0) + f.fired;
-  };
-  const resetAndSlow: CrashStep = {
-    kind: 'disruption', name: 'a connection reset and a slow answer',
-    disrupt: () => s.emu.addFaults([
-      { kind: 'reset', operation: 'UploadPart', nth: 1 },
-      { kind: 'slow', operation: ['CompleteMultipartUpload', 'PutObject'], nth: 1, delayMs: 1500 },
-    ]),
-  };
-  const ossCrash: CrashStep = {
-    kind: 'disruption', name: 'OSS killed and restarted',
-    disrupt: async () => {
-      await tally(); // the rules live in the emulator's memory: count before the crash wipes them
-      await s.emu.restart('SIGKILL');
-      await s.emu.addFaults(BACKGROUND_FAULTS);
-    },
-  };
-  const steps: CrashStep[] = [
-    fp('after-record:1'), random(400), fp('mid-commit:2'), resetAndSlow, randomLater(300), fp('before-marker:1'), ossCrash,
-    random(400), fp('mid-recovery:1'), randomLater(300), fp('mid-commit:1'), random(400), fp('after-record:2'), randomLater(300), fp('before-marker:2'), random(400),
-  ];
-  const r = await runCrashPlan({ job: s.job, env: SECRET_ENV, steps, random: rand, maxRate: 150_000 });
-  await tally();
-  t.diagnostic(`seed ${seed}: ${r.log.join('; ')}; faults fired: ${JSON.stringify(fired)}`);
-  assert.equal(r.finishedEarly, false, `the job finished before the plan ran out (seed ${seed}): ${r.log.join('; ')}`);
-  assert.ok(r.kills >= 12, `only ${r.kills} kills landed (seed ${seed}): ${r.log.join('; ')}`);
-  assert.equal(r.rodeOut + r.failedDuringDisruption, 2, `a disruption did not hit a working runner: ${r.log.join('; ')}`);
-  for (const kind of ['error', 'error-after', 'reset', 'slow']) assert.ok((fired[kind] ?? 0) > 0, `no ${kind} fault fired: ${JSON.stringify(fired)}`);
-  assert.ok(!r.output.includes(TEST_KEY_SECRET), 'the secret key never appears in any runner output');
+for (const f of FORMATS) {
+  test(`oss:// sink, ${f.name}: SIGKILL, 5xx/reset/slow faults and an OSS restart: every record exactly once, no upload left open`, { timeout: 480_000 }, async (t) => {
+    const RECORDS = 2_500_000;
+    const seed = crashSeed();
+    const rand = prng(seed);
+    const prefix = `crash-${randomUUID()}/out`;
+    const s = await setup(t, RECORDS, `oss://${TEST_BUCKET}/${prefix}`, (emu) =>
+      `    oss: {endpoint: "${emu.endpoint}", region: ${emu.region}, pathStyle: true, credentialsSecret: oss-creds}`, f.format);
+    await s.emu.addFaults(BACKGROUND_FAULTS);
+    const fired: Record<string, number> = {};
+    const tally = async (): Promise<void> => {
+      for (const f of await s.emu.faults()) fired[`${f.kind}${f.when === 'after' ? '-after' : ''}`] = (fired[`${f.kind}${f.when === 'after' ? '-after' : ''}`] ?? 0) + f.fired;
+    };
+    const resetAndSlow: CrashStep = {
+      kind: 'disruption', name: 'a connection reset and a slow answer',
+      disrupt: () => s.emu.addFaults([
+        { kind: 'reset', operation: 'UploadPart', nth: 1 },
+        { kind: 'slow', operation: ['CompleteMultipartUpload', 'PutObject'], nth: 1, delayMs: 1500 },
+      ]),
+    };
+    const ossCrash: CrashStep = {
+      kind: 'disruption', name: 'OSS killed and restarted',
+      disrupt: async () => {
+        await tally(); // the rules live in the emulator's memory: count before the crash wipes them
+        await s.emu.restart('SIGKILL');
+        await s.emu.addFaults(BACKGROUND_FAULTS);
+      },
+    };
+    const steps: CrashStep[] = [
+      fp('after-record:1'), random(400), fp('mid-commit:2'), resetAndSlow, randomLater(300), fp('before-marker:1'), ossCrash,
+      random(400), fp('mid-recovery:1'), randomLater(300), fp('mid-commit:1'), random(400), fp('after-record:2'), randomLater(300), fp('before-marker:2'), random(400),
+    ];
+    const r = await runCrashPlan({ job: s.job, env: SECRET_ENV, steps, random: rand, maxRate: 150_000 });
+    await tally();
+    t.diagnostic(`seed ${seed}: ${r.log.join('; ')}; faults fired: ${JSON.stringify(fired)}`);
+    assert.equal(r.finishedEarly, false, `the job finished before the plan ran out (seed ${seed}): ${r.log.join('; ')}`);
+    assert.ok(r.kills >= 12, `only ${r.kills} kills landed (seed ${seed}): ${r.log.join('; ')}`);
+    assert.equal(r.rodeOut + r.failedDuringDisruption, 2, `a disruption did not hit a working runner: ${r.log.join('; ')}`);
+    for (const kind of ['error', 'error-after', 'reset', 'slow']) assert.ok((fired[kind] ?? 0) > 0, `no ${kind} fault fired: ${JSON.stringify(fired)}`);
+    assert.ok(!r.output.includes(TEST_KEY_SECRET), 'the secret key never appears in any runner output');
 
-  await finishAndCheck(t, s, RECORDS, prefix, seed);
-});
+    await finishAndCheck(t, s, RECORDS, prefix, seed, f.decode);
+  });
+}
 
 test('jfs:// sink (cache-mode namespace on OSS): SIGKILL and 5xx faults: every record exactly once, no upload left open', { timeout: 240_000 }, async (t) => {
   const RECORDS = 1_200_000;

@@ -10,7 +10,10 @@
 import type { FileVersion, Storage } from '../../storage/types.ts';
 import type { RawBatch, SourceMetrics, SplitAssignment, SplitReader } from '../types.ts';
 import { SluiceError } from '../../errors.ts';
+import type { Field } from '../../api/types.ts';
 import { hasControlBytes } from '../../formats/control-bytes.ts';
+import { codecOfPath, decompressedStream } from '../../formats/compression/index.ts';
+import { ParquetInput } from './parquet-input.ts';
 import { checkInputs, isV2, mergeFilePositions, resolvePosition, type FilePosition, type FilePositionV2, type ResumeAt } from './file-position.ts';
 
 export type { FilePosition } from './file-position.ts';
@@ -48,12 +51,26 @@ export async function listInputFiles(storage: Storage, root: string): Promise<st
   return [...(await listInputs(storage, root)).keys()];
 }
 
+/**
+ * What the reader knows of the format. `header`: each file's first line is a header, handed to
+ * this check (which throws naming the file and column) and skipped. `parquet`: the files are
+ * Parquet, read with this schema (parquet-input.ts); the position's `offset` then counts rows.
+ * Inputs named `.gz` / `.zst` are decompressed whatever the format says; there `offset`
+ * counts decompressed bytes (compression/decompressed-stream.ts: how they resume).
+ */
+export interface FileSourceOptions {
+  header?: (line: string, file: string) => void;
+  parquet?: Field[];
+}
+
 interface LineBlock {
   lines: string[];
   next: number;
   ascii: boolean;
   /** No line holds a byte below 0x20 (RawBatch.noControlChars). */
   noControlChars: boolean;
+  /** Parquet rows: the position's offset counts rows, not bytes. */
+  rows?: boolean;
 }
 
 export class FileSplitReader implements SplitReader {
@@ -75,11 +92,16 @@ export class FileSplitReader implements SplitReader {
   private eofOfFile = false;
   private totalBytes = 0;
   private doneBytes = 0;
+  private readonly opts: FileSourceOptions;
+  private parquet: ParquetInput | null = null;
+  /** Stored sizes, for the lag metric: a compressed or Parquet file counts as read when it is done (its position is not in stored bytes). */
+  private readonly sizes = new Map<string, number>();
 
-  constructor(storage: Storage, root: string, split: SplitAssignment) {
+  constructor(storage: Storage, root: string, split: SplitAssignment, options: FileSourceOptions = {}) {
     this.storage = storage;
     this.root = root;
     this.split = split;
+    this.opts = options;
   }
 
   async open(restored: unknown): Promise<void> {
@@ -93,9 +115,10 @@ export class FileSplitReader implements SplitReader {
     for (const [f, v] of versions) this.versions.set(f, carried[f] ?? v);
     for (const f of this.files) {
       const size = versions.get(f)?.size ?? 0;
+      this.sizes.set(f, size);
       this.totalBytes += size;
       if (this.done.has(f)) this.doneBytes += size;
-      else this.doneBytes += this.partial.get(f)?.offset ?? 0;
+      else if (this.isPlain(f)) this.doneBytes += this.partial.get(f)?.offset ?? 0;
     }
     this.fileIdx = -1;
     this.advanceFile();
@@ -105,9 +128,25 @@ export class FileSplitReader implements SplitReader {
     return mergeFilePositions(positions);
   }
 
+  /** The next rows of a Parquet file, as one block of lines; false at its end. */
+  private async nextRows(schema: Field[]): Promise<boolean> {
+    this.parquet ??= await ParquetInput.open(this.storage, this.pos.file!, schema, this.pos.offset);
+    const lines = await this.parquet.next();
+    if (lines === null) {
+      this.eofOfFile = true;
+      return false;
+    }
+    this.block = { lines, next: 0, ascii: false, noControlChars: false, rows: true };
+    return true;
+  }
+
   private async nextChunk(): Promise<boolean> {
+    if (this.opts.parquet !== undefined) return this.nextRows(this.opts.parquet);
     if (this.iter === null) {
-      this.iter = this.storage.readStream(this.pos.file!, this.pos.offset)[Symbol.asyncIterator]();
+      const file = this.pos.file!;
+      const codec = codecOfPath(file);
+      const bytes = codec === null ? this.storage.readStream(file, this.pos.offset) : decompressedStream(this.storage.readStream(file, 0), codec, this.pos.offset, file);
+      this.iter = bytes[Symbol.asyncIterator]();
     }
     const r = await this.iter.next();
     if (r.done) {
@@ -150,15 +189,22 @@ export class FileSplitReader implements SplitReader {
     return true;
   }
 
+  /** Does the position in `file` count its stored bytes (not rows or decompressed bytes)? */
+  private isPlain(file: string): boolean {
+    return this.opts.parquet === undefined && codecOfPath(file) === null;
+  }
+
   /** The current file is read (if any): on to the next of this runner's files not done yet. */
   private advanceFile(): void {
     if (this.pos.file !== null) {
+      if (!this.isPlain(this.pos.file)) this.doneBytes += this.sizes.get(this.pos.file) ?? 0;
       this.done.add(this.pos.file);
       this.partial.delete(this.pos.file);
     }
     do this.fileIdx++;
     while (this.fileIdx < this.files.length && this.done.has(this.files[this.fileIdx]!));
     this.iter = null;
+    this.parquet = null;
     this.eofOfFile = false;
     this.carry = Buffer.alloc(0);
     const file = this.files[this.fileIdx] ?? null;
@@ -170,18 +216,29 @@ export class FileSplitReader implements SplitReader {
     for (;;) {
       if (this.fileIdx >= this.files.length) return null;
       const b = this.block;
+      if (b !== null && b.next < b.lines.length && this.pos.line === 1 && this.opts.header !== undefined) {
+        // the file's header line: checked, counted in the position, never a record
+        const header = b.lines[b.next++]!;
+        this.opts.header(header, this.pos.file!);
+        const bytes = Buffer.byteLength(header) + 1;
+        this.pos.offset += bytes;
+        this.pos.line += 1;
+        if (this.isPlain(this.pos.file!)) this.doneBytes += bytes;
+        continue;
+      }
       if (b !== null && b.next < b.lines.length) {
         const end = Math.min(b.lines.length, b.next + maxRecords);
         const values = b.next === 0 && end === b.lines.length ? b.lines : b.lines.slice(b.next, end);
         let bytes = 0;
-        if (b.ascii) for (const v of values) bytes += v.length + 1;
+        if (b.rows === true) bytes = values.length;
+        else if (b.ascii) for (const v of values) bytes += v.length + 1;
         else for (const v of values) bytes += Buffer.byteLength(v) + 1;
         b.next = end;
         const file = this.pos.file!;
         const firstLine = this.pos.line;
         this.pos.offset += bytes;
         this.pos.line += values.length;
-        this.doneBytes += bytes;
+        if (this.isPlain(file)) this.doneBytes += bytes;
         if (b.next >= b.lines.length) this.block = null;
         return { values, describe: (i: number) => `file ${file} line ${firstLine + i}`, noControlChars: b.noControlChars };
       }

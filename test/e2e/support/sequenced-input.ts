@@ -40,11 +40,13 @@ export interface SequencedJob {
   uploadPartSize?: string;
   /** More `spec` fields, each line indented by two spaces. */
   extra?: string;
+  /** The sink's format block. @default '{type: csv}' */
+  format?: string;
 }
 
 /**
  * The job every crash test runs over the sequenced input (`in.jsonl` beside the job file): the
- * seed's `uid_to_pid`, CSV partitioned by pid with `_SUCCESS`, checkpoints every 250 ms.
+ * seed's `uid_to_pid`, CSV (or `format`) partitioned by pid with `_SUCCESS`, checkpoints every 250 ms.
  */
 export function sequencedJobYaml(o: SequencedJob): string {
   const pad = o.pad === true;
@@ -61,7 +63,7 @@ spec:
     query: SELECT seq, uid, ${pad ? 'pad, ' : ''}uid_to_pid(uid) AS pid FROM source
   sink:
     path: ${o.sink}
-    format: {type: csv}
+    format: ${o.format ?? '{type: csv}'}
     partitionBy: [pid]
     rollingPolicy: {fileSize: ${o.fileSize}}
 ${o.uploadPartSize !== undefined ? `    uploadPartSize: ${o.uploadPartSize}\n` : ''}    partitionCommit: {policy: [success-file]}

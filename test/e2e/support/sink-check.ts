@@ -8,7 +8,35 @@
  * (raw WebHDFS, ali-oss), not with the backend under test.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { duckdb, lit } from '../../helpers/duckdb.ts';
 import { uidOf } from './sequenced-input.ts';
+
+/**
+ * A visible file's bytes → its `seq,uid,...` lines as text, read by an independent reader; it
+ * throws on a file that is not complete (a truncated gzip stream, a Parquet file without footer).
+ */
+export type FileDecoder = (rel: string, data: Buffer) => Promise<string>;
+
+/** gzip CSV: Node's gunzip checks the stream's CRC and length trailer. */
+export const gzipCsv: FileDecoder = async (_rel, data) => gunzipSync(data).toString('utf8');
+
+/** Parquet, read by DuckDB (a file without its footer fails the query). */
+export const parquetSeqUid: FileDecoder = async (rel, data) => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'sluice-check-pq-'));
+  try {
+    const file = path.join(dir, path.basename(rel));
+    await writeFile(file, data);
+    // one string, not a row object per record: a crash test reads millions of them
+    const [r] = await duckdb(`SELECT coalesce(string_agg(seq::VARCHAR || ',' || uid::VARCHAR || chr(10), ''), '') AS t FROM read_parquet(${lit(file)}, hive_partitioning = false)`);
+    return r!.t as string;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+};
 
 export interface SinkTree {
   /** Every file below the sink root except under `_sluice/`, as root-relative paths (`pid=0/part-...`). */
@@ -23,7 +51,7 @@ export interface SinkSummary {
 
 const hiddenSegment = (rel: string): boolean => rel.split('/').some((s) => s.startsWith('.') || s.startsWith('_'));
 
-export async function checkExactlyOnce(tree: SinkTree, records: number, seed: number): Promise<SinkSummary> {
+export async function checkExactlyOnce(tree: SinkTree, records: number, seed: number, decode?: FileDecoder): Promise<SinkSummary> {
   const all = await tree.files();
   const temps = all.filter((f) => f.rel.split('/').some((s) => s.startsWith('.')));
   assert.deepEqual(temps.map((f) => f.rel), [], `hidden temp/in-progress files left under the sink (seed ${seed})`);
@@ -39,7 +67,12 @@ export async function checkExactlyOnce(tree: SinkTree, records: number, seed: nu
     const pid = Number(m[1]);
     const data = await tree.read(f.rel);
     assert.equal(data.length, f.size, `${f.rel}: listed ${f.size} bytes, read ${data.length}`);
-    const text = data.toString('utf8');
+    let text: string;
+    try {
+      text = decode === undefined ? data.toString('utf8') : await decode(f.rel, data);
+    } catch (e) {
+      assert.fail(`${f.rel} cannot be read whole: a partial file is visible (seed ${seed}): ${(e as Error).message}`);
+    }
     bytes += f.size;
     if (text.length === 0) continue;
     assert.ok(text.endsWith('\n'), `${f.rel} does not end with a newline: a partial file is visible (seed ${seed})`);

@@ -1,0 +1,66 @@
+/**
+ * A PartWriter that compresses: bytes handed to `write` go through a gzip/zstd stream, and
+ * what the stream emits goes to the storage's writer. `closeForCommit` finishes the stream
+ * (trailer and checksum) before the part file is closed, so a pending — and so every visible
+ * — compressed part file is one complete stream. An aborted file was never made visible.
+ *
+ * `bytes` counts what reached storage (compressed), which is what the rolling policy's
+ * `fileSize` limits. Compression runs on libuv's thread pool, beside the pipeline's thread.
+ */
+import type { Transform } from 'node:stream';
+import type { PartWriter, PendingFile } from '../../storage/types.ts';
+import { compressor, type StreamCodec } from './codecs.ts';
+
+export class CompressedPartWriter implements PartWriter {
+  readonly #inner: PartWriter;
+  readonly #z: Transform;
+  /** Compressed output not yet handed to the inner writer. */
+  #out: Buffer[] = [];
+  #failure: Error | null = null;
+  readonly #ended: Promise<void>;
+
+  constructor(inner: PartWriter, codec: StreamCodec) {
+    this.#inner = inner;
+    this.#z = compressor(codec);
+    this.#z.on('data', (d: Buffer) => this.#out.push(d));
+    this.#ended = new Promise((resolve, reject) => {
+      this.#z.once('end', resolve);
+      this.#z.once('error', (e: Error) => {
+        this.#failure = e;
+        reject(e);
+      });
+    });
+    this.#ended.catch(() => {}); // surfaced by write/closeForCommit
+  }
+
+  get bytes(): number {
+    return this.#inner.bytes;
+  }
+
+  async write(chunk: Uint8Array): Promise<void> {
+    if (this.#failure) throw this.#failure;
+    // The write callback runs once the compressor consumed the chunk and pushed its output.
+    await new Promise<void>((resolve, reject) => this.#z.write(chunk, (e) => (e ? reject(e) : resolve())));
+    await this.#drain();
+  }
+
+  async #drain(): Promise<void> {
+    if (this.#out.length === 0) return;
+    const data = this.#out.length === 1 ? this.#out[0]! : Buffer.concat(this.#out);
+    this.#out = [];
+    await this.#inner.write(data);
+  }
+
+  async closeForCommit(): Promise<PendingFile> {
+    if (this.#failure) throw this.#failure;
+    this.#z.end();
+    await this.#ended;
+    await this.#drain();
+    return this.#inner.closeForCommit();
+  }
+
+  async abort(): Promise<void> {
+    this.#z.destroy();
+    await this.#inner.abort();
+  }
+}
