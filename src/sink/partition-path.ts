@@ -1,14 +1,19 @@
 /**
  * BucketAssigner's naming rules: Hive-style partition paths `<key>=<value>/...`.
  *
- * Escaping follows Hive's `FileUtils.escapePathName` as Flink uses it (not URI encoding):
- * 0x00–0x1F, 0x7F and `" # % ' * / : = ? \ { [ ] ^` become `%XX` (uppercase hex); every other
+ * Escaping is Flink 2.x's `PartitionPathUtils.escapePathName` (not URI encoding), char for char:
+ * 0x00–0x1F, 0x7F and `" # % ' * / : = ? \ { } [ ] ^` become `%XX` (uppercase hex); every other
  * character, non-ASCII included, is kept. A null or empty value is `__DEFAULT_PARTITION__`.
  * Because `/` is escaped, a value such as `../../etc` can never leave the sink directory.
+ *
+ * Before Flink's list was matched, `}` was kept. Files written then stay where they are: a
+ * checkpoint records each pending file by its final path (`PendingFile.target`) and each awaiting
+ * partition by its path, and a restore publishes and commits those recorded names; it never
+ * recomputes them from the values. `unescapePathName` reads both spellings back to the same value.
  */
 export const DEFAULT_PARTITION_NAME = '__DEFAULT_PARTITION__';
 
-const ESCAPED = new Set(['"', '#', '%', "'", '*', '/', ':', '=', '?', '\\', '{', '[', ']', '^', '\u007f']);
+const ESCAPED = new Set(['"', '#', '%', "'", '*', '/', ':', '=', '?', '\\', '{', '}', '[', ']', '^', '\u007f']);
 
 function needsEscape(c: string): boolean {
   const code = c.charCodeAt(0);
