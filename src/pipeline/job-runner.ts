@@ -350,7 +350,7 @@ export class JobRunner {
     const n = this.decoder.decodeBatch(values, rows, (i, err) => {
       bad.push(i);
       this.badRecords.handle(values[i]!, batch.describe(i), err);
-    }, batch.noControlChars === true);
+    }, batch.noControlChars === true, batch.invalidUtf8);
     const ignored = this.decoder.skippedRecords - skippedBefore; // format-level ignoreParseErrors
     if (ignored > 0) this.badRecords.countIgnored(ignored);
     // decoded row k came from batch record srcIdx[k]; built only in the rare case of bad records
