@@ -381,7 +381,13 @@ export class JobRunner {
       }
     }
     if (this.watermarkIndex >= 0) this.trackEventTime(rows, n);
-    this.sink.writeBatch(out, m);
+    // A partition value too long for a directory name is a bad record (docs/decisions/0009).
+    // With no row filtered out (m === n, nothing dropped unseen) output row j is input row src(j).
+    this.sink.writeBatch(out, m, (j, err) => {
+      const known = m === n && ignored === 0;
+      const where = known ? batch.describe(src(j)) : `output row ${j + 1} of the batch starting at ${batch.describe(0)}`;
+      this.badRecords.handle(known ? values[src(j)]! : JSON.stringify(out[j], (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)), where, err);
+    });
     this.d.listener?.onBatch?.(values.length);
   }
 

@@ -13,6 +13,40 @@
  */
 export const DEFAULT_PARTITION_NAME = '__DEFAULT_PARTITION__';
 
+/**
+ * Longest `key=value` directory name, in UTF-8 bytes: NAME_MAX on Linux file systems and HDFS's
+ * default `dfs.namenode.fs-limits.max-component-length`. OSS has no such limit, but a
+ * partitioned table must stay copyable between backends, so it holds everywhere.
+ */
+export const MAX_PARTITION_NAME_BYTES = 255;
+
+/**
+ * A row whose partition value cannot be a directory name. The row is a bad record (the job's
+ * bad-record policy applies), never shortened: the value lives only in the directory name, so a
+ * shortened name would change the data a reader sees (docs/decisions/0009).
+ */
+export class PartitionValueError extends Error {
+  readonly field: string;
+
+  constructor(field: string, reason: string) {
+    super(`field '${field}': ${reason}`);
+    this.name = 'PartitionValueError';
+    this.field = field;
+  }
+}
+
+/** Throws PartitionValueError if a segment of `partitionPath(keys, ...)` is too long for a directory name. */
+export function checkPartitionPath(keys: readonly string[], path: string): void {
+  if (path.length <= MAX_PARTITION_NAME_BYTES / 4) return; // no segment can be over: 4 bytes a char at most
+  const segments = path.split('/');
+  for (let i = 0; i < segments.length; i++) {
+    const bytes = Buffer.byteLength(segments[i]!);
+    if (bytes > MAX_PARTITION_NAME_BYTES) {
+      throw new PartitionValueError(keys[i]!, `the partition directory name would be ${bytes} bytes once escaped (${segments[i]!.slice(0, 40)}…); a directory name holds at most ${MAX_PARTITION_NAME_BYTES}`);
+    }
+  }
+}
+
 const ESCAPED = new Set(['"', '#', '%', "'", '*', '/', ':', '=', '?', '\\', '{', '}', '[', ']', '^', '\u007f']);
 
 function needsEscape(c: string): boolean {

@@ -132,3 +132,27 @@ test('a UTF-8 BOM at the start of a CSV or JSON file is skipped', async () => {
     assert.deepEqual((await readLines(await visibleFiles(path.join(dir, 'out')))).sort(), ['0', '1', '2'], format);
   }
 });
+
+test('a partition value too long for a directory name is a bad record: fail names line and field, skip counts, dead-letter keeps it', async () => {
+  const long = 'x'.repeat(300);
+  const lines = [...good(3), JSON.stringify({ uid: 3, name: long }), ...good(2, 4), JSON.stringify({ uid: 6, name: long })];
+  const failed = await setup(lines, '');
+  const r = await runSluice(['run', failed.job, '--json']);
+  assert.equal(r.code, 1);
+  assert.match(r.stderr, /bad record at file .*in\.jsonl line 4: field 'name': the partition directory name would be 305 bytes once escaped \(name=x{35}…\); a directory name holds at most 255\n$/);
+  assert.doesNotMatch(r.stderr, /ENAMETOOLONG|\n\s+at /);
+  assert.deepEqual(await visibleFiles(path.join(failed.dir, 'out')).catch(() => []), []);
+
+  const skipped = await setup(lines, '    badRecords: {mode: skip}');
+  const s = await runSluice(['run', skipped.job, '--json']);
+  assert.equal(s.code, 0, s.stderr);
+  assert.equal(s.events.find((e) => e.event === 'summary')!.skipped, 2);
+  assert.deepEqual((await readLines(await visibleFiles(path.join(skipped.dir, 'out')))).sort(), ['0', '1', '2', '4', '5']);
+
+  const dead = await setup(lines, '    badRecords: {mode: dead-letter, deadLetter: dlq}');
+  const d = await runSluice(['run', dead.job, '--json']);
+  assert.equal(d.code, 0, d.stderr);
+  const recs = (await readLines(await visibleFiles(path.join(dead.dir, 'dlq')))).map((l) => JSON.parse(l) as { source: string; record: string });
+  assert.deepEqual(recs.map((x) => x.source.replace(/.*line /, 'line ')).sort(), ['line 4', 'line 7']);
+  assert.equal(JSON.parse(recs[0]!.record).name, long);
+});
