@@ -2,6 +2,8 @@
 import { renderIngestJobCrd } from '../api/crd.ts';
 import { loadIngestJob } from '../api/load.ts';
 import { checkJobPlan, formatPlanErrors } from '../pipeline/job-plan.ts';
+import { isOsError } from '../storage/os-error.ts';
+import { debugEnabled, errorText } from './error-output.ts';
 
 export async function validateCommand(argv: string[]): Promise<number> {
   const file = argv[0];
@@ -19,7 +21,7 @@ export async function validateCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${file}: IngestJob ${job.metadata.name} is valid\n`);
     return 0;
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n`);
+    process.stderr.write(`${isOsError(e) || debugEnabled() ? errorText(e) : (e as Error).message}\n`);
     return 1;
   }
 }
