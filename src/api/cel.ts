@@ -41,3 +41,10 @@ export function evaluateRule(rule: string, self: unknown): boolean {
   if (typeof result !== 'boolean') throw new TypeError(`CEL rule ${JSON.stringify(rule)} gave ${typeof result}, not a boolean`);
   return result;
 }
+
+/** The string a messageExpression gives for `self`. Throws if it does not give a string. */
+export function evaluateMessage(expression: string, self: unknown): string {
+  const result = compile(expression)({ self: toCelValue(self) });
+  if (typeof result !== 'string') throw new TypeError(`CEL messageExpression ${JSON.stringify(expression)} gave ${typeof result}, not a string`);
+  return result;
+}

@@ -7,10 +7,20 @@
  * CEL rules run only when the node's subtree has the right shape (types and required fields),
  * because a rule like `self.schema.exists(...)` cannot say anything useful about a missing list.
  */
-import { evaluateRule } from './cel.ts';
+import { evaluateMessage, evaluateRule } from './cel.ts';
 import type { ValidationError } from './field-error.ts';
 import { PATTERN_HINTS } from './schema.ts';
-import type { JSONSchemaProps } from './schema-types.ts';
+import type { JSONSchemaProps, ValidationRule } from './schema-types.ts';
+
+/** A failed rule's message: its messageExpression's, as the apiserver does, else the fixed one. */
+function messageOf(r: ValidationRule, self: unknown): string {
+  if (r.messageExpression === undefined) return r.message;
+  try {
+    return evaluateMessage(r.messageExpression, self);
+  } catch {
+    return r.message;
+  }
+}
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -164,7 +174,7 @@ function check(schema: JSONSchemaProps, value: unknown, path: string, walk: Walk
         add(`rule ${JSON.stringify(r.rule)} could not be evaluated: ${(error as Error).message.split('\n')[0]}`);
         continue;
       }
-      if (!holds) add(r.message, `${path}${r.fieldPath ?? ''}`);
+      if (!holds) add(messageOf(r, value), `${path}${r.fieldPath ?? ''}`);
     }
   }
   return shapeOk;

@@ -9,6 +9,11 @@ export interface ValidationRule {
   rule: string;
   /** What the user reads; the rule is not shown. */
   message: string;
+  /**
+   * CEL giving the message as a string from `self` (the apiserver's messageExpression); `message`
+   * stands in if it fails to evaluate.
+   */
+  messageExpression?: string;
   /** Relative JSON path (`.kafka.startupTimestampMillis`) of the field the error names. */
   fieldPath?: string;
   reason?: 'FieldValueInvalid' | 'FieldValueForbidden' | 'FieldValueRequired' | 'FieldValueDuplicate';

@@ -451,6 +451,17 @@ const resourceList = (description: string): JSONSchemaProps => ({
 
 const jfsNamespaceDefined = (pathExpr: string): string =>
   `!${pathExpr}.startsWith('jfs://') || (has(self.storage) && has(self.storage.jindofs) && ${pathExpr}.split('/')[2] in self.storage.jindofs.namespaces)`;
+/**
+ * Names the namespace a jfs:// path asks for. Listing the defined ones too (a map over the
+ * namespaces' keys) exceeds the apiserver's CEL cost budget more than 100 times: map keys cannot
+ * be given a maxLength.
+ */
+const jfsNamespaceRule = (pathExpr: string, fieldPath: string): ValidationRule => ({
+  rule: jfsNamespaceDefined(pathExpr),
+  message: 'a jfs://<namespace>/ path needs that namespace in storage.jindofs.namespaces',
+  messageExpression: `'jfs namespace ' + ${pathExpr}.split('/')[2] + ' is not defined in storage.jindofs.namespaces'`,
+  fieldPath,
+});
 const ossConfigured = (pathExpr: string): string => `!${pathExpr}.startsWith('oss://') || (has(self.storage) && has(self.storage.oss))`;
 
 export const specSchema: JSONSchemaProps = obj(
@@ -490,8 +501,9 @@ export const specSchema: JSONSchemaProps = obj(
         'trigger partition-time needs source.watermark',
         '.sink.partitionCommit.trigger',
       ),
-      rule(jfsNamespaceDefined('self.sink.path'), 'a jfs://<namespace>/ path needs that namespace in storage.jindofs.namespaces', '.sink.path'),
-      rule(`!has(self.source.files) || (${jfsNamespaceDefined('self.source.files.path')})`, 'a jfs://<namespace>/ path needs that namespace in storage.jindofs.namespaces', '.source.files.path'),
+      jfsNamespaceRule('self.sink.path', '.sink.path'),
+      { ...jfsNamespaceRule('self.source.files.path', '.source.files.path'), rule: `!has(self.source.files) || (${jfsNamespaceDefined('self.source.files.path')})` },
+      { ...jfsNamespaceRule('self.checkpoint.dir', '.checkpoint.dir'), rule: `!has(self.checkpoint) || !has(self.checkpoint.dir) || (${jfsNamespaceDefined('self.checkpoint.dir')})` },
       rule(ossConfigured('self.sink.path'), 'an oss:// path needs storage.oss', '.sink.path'),
       rule(`!has(self.source.files) || (${ossConfigured('self.source.files.path')})`, 'an oss:// path needs storage.oss', '.source.files.path'),
     ],

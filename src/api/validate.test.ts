@@ -57,6 +57,20 @@ describe('validateIngestJob: valid jobs', () => {
     });
     assertErrors(validateIngestJob(job), []);
   });
+
+  it('accepts checkpoint state in a hidden folder of the sink or outside it, and working partition-time settings', () => {
+    for (const dir of ['jfs://test/ingest/uids/_state', 'jfs://test/ingest/uids/.sluice/chk', 'jfs://test/ingest/state', 'jfs://test/ingest/uids2']) {
+      assertErrors(validateIngestJob(kafkaJob({ 'spec.checkpoint.dir': dir })), []);
+    }
+    for (const commit of [
+      { timestampPattern: '$pid', timestampFormatter: 'yyyyMMdd', watermarkTimeZone: 'Asia/Shanghai' },
+      { timestampFormatter: 'yyyy-MM-dd HH:mm:ss', watermarkTimeZone: '+08:00' },
+      { watermarkTimeZone: 'UTC' },
+    ]) {
+      assertErrors(validateIngestJob(kafkaJob({ 'spec.sink.partitionCommit': commit })), []);
+    }
+    assertErrors(validateIngestJob(kafkaJob({ 'spec.storage.oss': { endpoint: 'http://127.0.0.1:9000', fromEnv: true } })), []);
+  });
 });
 
 describe('validateIngestJob: invalid jobs name the field', () => {
@@ -146,7 +160,56 @@ describe('validateIngestJob: invalid jobs name the field', () => {
       ['spec.storage.jindofs.namespaces[test].fuseMountPath: mode block needs fuseMountPath']],
     ['a jfs:// path whose namespace is not defined',
       kafkaJob({ 'spec.sink.path': 'jfs://prod/ingest/uids' }),
-      ['spec.sink.path: a jfs://<namespace>/ path needs that namespace in storage.jindofs.namespaces']],
+      ['spec.sink.path: jfs namespace prod is not defined in storage.jindofs.namespaces']],
+    ['a jfs:// source and checkpoint dir whose namespace is not defined',
+      filesJob({ 'spec.source.files.path': 'jfs://prod/words.txt', 'spec.sink.path': 'out', 'spec.checkpoint.dir': 'jfs://stage/chk', 'spec.storage.jindofs': undefined }),
+      ['spec.source.files.path: jfs namespace prod is not defined in storage.jindofs.namespaces',
+        'spec.checkpoint.dir: jfs namespace stage is not defined in storage.jindofs.namespaces']],
+    ['checkpoint state in the sink path itself',
+      kafkaJob({ 'spec.checkpoint.dir': 'jfs://test/ingest/uids/' }),
+      ['spec.checkpoint.dir: is the sink path "jfs://test/ingest/uids": readers of the sink would take the checkpoint records for data. ' +
+        'Use a folder whose name starts with _ or . (the default is jfs://test/ingest/uids/_sluice) or a path outside the sink']],
+    ['checkpoint state and dead letters in visible folders of a local sink, however spelled',
+      filesJob({
+        'spec.source.files.path': 'in.txt', 'spec.sink.path': './out', 'spec.checkpoint.dir': 'out/x/../checkpoints',
+        'spec.source.badRecords': { mode: 'dead-letter', deadLetter: 'file://out/dlq' },
+      }),
+      ['spec.checkpoint.dir: is inside the sink path "./out" in a visible folder: readers of the sink would take the checkpoint records for data. ' +
+        'Use a folder whose name starts with _ or . (the default is ./out/_sluice) or a path outside the sink',
+      'spec.source.badRecords.deadLetter: is inside the sink path "./out" in a visible folder: readers of the sink would take the dead-letter records for data. ' +
+        'Use a folder whose name starts with _ or . (the default is ./out/_sluice) or a path outside the sink']],
+    ['partition-time settings that cannot work',
+      kafkaJob({
+        'spec.sink.partitionCommit': { timestampPattern: '$dt $hour:00:00', timestampFormatter: 'YYYY-MM-DD HH:mm:ss', watermarkTimeZone: 'Mars/Olympus' },
+      }),
+      ['spec.sink.partitionCommit.timestampPattern: $dt is not a partition column (partitionBy is pid)',
+        'spec.sink.partitionCommit.timestampPattern: $hour is not a partition column (partitionBy is pid)',
+        'spec.sink.partitionCommit.timestampFormatter: "YYYY-MM-DD HH:mm:ss": "YYYY" at position 1 is not supported (use yyyy MM dd HH mm ss and punctuation)',
+        'spec.sink.partitionCommit.watermarkTimeZone: "Mars/Olympus" is not a time zone (UTC, +08:00, or an IANA name such as Asia/Shanghai)']],
+    ['a partition-time formatter without a date, a pattern without a column',
+      kafkaJob({ 'spec.sink.partitionCommit': { timestampPattern: '2024-01-01', timestampFormatter: 'HH:mm' } }),
+      ['spec.sink.partitionCommit.timestampPattern: names no partition column ($column): every partition would get the same time',
+        'spec.sink.partitionCommit.timestampFormatter: "HH:mm": has no yyyy, MM, dd: a partition time needs a date']],
+    ['OSS endpoints and a region the OSS client refuses',
+      kafkaJob({
+        'spec.storage.jindofs.namespaces.test.endpoint': 'localhost:9000',
+        'spec.storage.oss': { endpoint: 'http://oss emulator:9000', fromEnv: true },
+        'spec.storage.jindofs.namespaces.other': { mode: 'cache', ossUri: 'oss://b/p', endpoint: 'oss.example.com', fromEnv: true },
+      }),
+      ['spec.storage.oss.endpoint: "http://oss emulator:9000" is refused by the OSS client: The endpoint must be conform to the specifications',
+        'spec.storage.jindofs.namespaces.test.endpoint: "localhost:9000" is refused by the OSS client: Endpoint protocol must be http or https. (write http://host:port or https://host)',
+        'spec.storage.jindofs.namespaces.other.ossUri: "oss://b/p": bucket "b" is not a valid OSS bucket name']],
+    ['WebHDFS addresses and hdfs:// paths the client cannot reach',
+      filesJob({
+        'spec.storage.hdfs.namenodes': { 'namenode:8020': 'namenode:98700' },
+        'spec.checkpoint.dir': 'webhdfs://namenode:99999/chk',
+      }),
+      ['spec.storage.hdfs.namenodes[namenode:8020]: "namenode:98700" is not a host:port or http(s) URL',
+        'spec.checkpoint.dir: "webhdfs://namenode:99999/chk" is not a valid URI (check the host and port)']],
+    ['an hdfs:// path with no WebHDFS address',
+      filesJob({ 'spec.source.files.path': 'hdfs://other:8020/words.txt' }),
+      ['spec.source.files.path: no WebHDFS address for hdfs://other:8020 (in hdfs://other:8020/words.txt): add "other:8020": "http://<namenode-host>:9870" ' +
+        'to spec.storage.hdfs.namenodes, or write the path as webhdfs://<namenode-host>:<http-port>/...']],
     ['an oss:// path without storage.oss',
       filesJob({ 'spec.source.files.path': 'oss://bucket/words.txt' }),
       ['spec.source.files.path: an oss:// path needs storage.oss']],

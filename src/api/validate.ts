@@ -4,15 +4,22 @@
  * 1. The envelope: apiVersion, kind, metadata.name (the apiserver checks these itself).
  * 2. spec and status against `schema.ts` — the object the CRD is generated from — including
  *    its CEL rules, evaluated from the same rule text. Unknown fields are errors here.
- * 3. What only parsing can tell (a checkpoint interval under 10ms, a 50KB OSS part size).
+ * 3. What only parsing can tell (a checkpoint interval under 10ms, a 50KB OSS part size), and
+ *    what would fail later or make the output unreadable: checkpoint or dead-letter files in a
+ *    visible part of the sink (state-location.ts), partition-time extractor settings that
+ *    cannot work (partition-time-settings.ts), endpoints and paths the storage clients refuse
+ *    (storage/endpoint-checks.ts).
  *
  * Never throws on bad input; returns all errors, in document order.
  */
+import { checkStorageEndpoints } from '../storage/endpoint-checks.ts';
 import { resolveSpec } from './defaults.ts';
 import type { ValidationError } from './field-error.ts';
+import { checkPartitionTimeSettings } from './partition-time-settings.ts';
 import { checkAgainstSchema } from './schema-check.ts';
 import { DNS_LABEL_PATTERN, specSchema, statusSchema } from './schema.ts';
 import type { JSONSchemaProps } from './schema-types.ts';
+import { checkStateLocations } from './state-location.ts';
 import { GROUP, KIND, VERSION, type IngestJobSpec } from './types.ts';
 
 export const API_VERSION = `${GROUP}/${VERSION}`;
@@ -63,7 +70,9 @@ export function validateIngestJob(obj: unknown): ValidationError[] {
   // Parsing assumes a well-formed spec; on a malformed one its findings would only repeat the above.
   if (specErrors.length === 0) {
     const name = (job.metadata as { name?: unknown } | undefined)?.name;
-    errors.push(...resolveSpec(job.spec as IngestJobSpec, typeof name === 'string' ? name : 'job').errors);
+    const spec = job.spec as IngestJobSpec;
+    errors.push(...resolveSpec(spec, typeof name === 'string' ? name : 'job').errors);
+    errors.push(...checkStateLocations(spec), ...checkPartitionTimeSettings(spec), ...checkStorageEndpoints(spec));
   }
   return errors;
 }

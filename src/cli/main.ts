@@ -3,8 +3,9 @@
  */
 import { runCommand } from './run.ts';
 import { validateCommand, crdCommand } from './validate.ts';
+import { errorText } from './error-output.ts';
 
-const USAGE = `usage: sluice <command> [options]
+const USAGE = `usage: sluice <command> [options] [--debug]
 
 commands:
   run FILE [--runner i/N] [--json]   run an IngestJob in this process (the embedded default)
@@ -16,9 +17,25 @@ commands:
                                       run one runner of an IngestJob in a pod, reporting status
   operator [options]                  run the IngestJob controller
   uninstall-guard [options]           the Helm chart's pre-delete hook
+
+Errors are one line naming the path or field and the cause; --debug (or SLUICE_DEBUG=1)
+adds the stack of the error and of each cause.
 `;
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(args: string[]): Promise<number> {
+  // --debug anywhere: stacks with every error (the same as SLUICE_DEBUG=1, which child
+  // processes and runner pods inherit)
+  const argv = args.filter((a) => a !== '--debug');
+  if (argv.length !== args.length) process.env.SLUICE_DEBUG = '1';
+  try {
+    return await dispatch(argv);
+  } catch (e) {
+    process.stderr.write(`sluice: ${errorText(e)}\n`);
+    return 1;
+  }
+}
+
+async function dispatch(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
   switch (cmd) {
     case 'run':

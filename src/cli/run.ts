@@ -17,11 +17,12 @@ import * as path from 'node:path';
 import { loadIngestJob } from '../api/load.ts';
 import { resolveRestartPolicy } from '../api/restart-policy.ts';
 import type { IngestJob } from '../api/types.ts';
-import { SluiceError } from '../errors.ts';
 import { checkJobPlan, formatPlanErrors } from '../pipeline/job-plan.ts';
 import { runPipeline } from '../pipeline/run-pipeline.ts';
 import { installStopSignals } from '../pipeline/stop-signals.ts';
 import type { PipelineHooks } from '../pipeline/run-pipeline.ts';
+import { isOsError } from '../storage/os-error.ts';
+import { debugEnabled, errorText } from './error-output.ts';
 import { runtimeConfig } from '../pipeline/runtime-config.ts';
 import type { SourceMetrics } from '../sources/types.ts';
 import { schemeOf } from '../storage/resolve.ts';
@@ -59,7 +60,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     const plan = checkJobPlan(job);
     if (plan.length > 0) throw new Error(formatPlanErrors(file, plan));
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n`);
+    // spec and plan errors are already the user's lines; a file that cannot be read is an OS error
+    process.stderr.write(`${isOsError(e) || debugEnabled() ? errorText(e) : (e as Error).message}\n`);
     return 2;
   }
   const config = runtimeConfig(job, split?.index ?? 0, split?.parallelism);
@@ -104,8 +106,8 @@ export async function runCommand(argv: string[]): Promise<number> {
     onError: (e, code) => {
       reporter.stop();
       if (code === 3) process.stderr.write(`sluice: ${(e as Error).message}\n`);
-      // our own errors carry a message meant for the user; anything else is a bug: show its stack
-      else process.stderr.write(`sluice: job ${config.job} failed: ${e instanceof SluiceError ? e.message : (e as Error).stack}\n`);
+      // one line naming the path and cause; the stack only with SLUICE_DEBUG=1 / --debug
+      else process.stderr.write(`sluice: job ${config.job} failed: ${errorText(e)}\n`);
     },
   };
   return runWithRestarts(policy, (onError) => runPipeline(config, { ...hooks, onError: async (e, code, run) => (onError(e), hooks.onError?.(e, code, run)) }), {

@@ -6,6 +6,8 @@ import { renderIngestJobCrd } from '../api/crd.ts';
 import { loadIngestJob } from '../api/load.ts';
 import { kubernetesPathErrors } from '../pipeline/job-check.ts';
 import { checkJobPlan, formatPlanErrors } from '../pipeline/job-plan.ts';
+import { isOsError } from '../storage/os-error.ts';
+import { debugEnabled, errorText } from './error-output.ts';
 
 export async function validateCommand(argv: string[]): Promise<number> {
   const onKubernetes = argv.includes('--kubernetes');
@@ -24,7 +26,7 @@ export async function validateCommand(argv: string[]): Promise<number> {
     process.stdout.write(`${file}: IngestJob ${job.metadata.name} is valid\n`);
     return 0;
   } catch (e) {
-    process.stderr.write(`${(e as Error).message}\n`);
+    process.stderr.write(`${isOsError(e) || debugEnabled() ? errorText(e) : (e as Error).message}\n`);
     return 1;
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { Row } from '../api/types.ts';
 import { DecodeError } from './errors.ts';
+import { invalidUtf8Reason, type InvalidUtf8 } from './invalid-utf8.ts';
 
 export interface Decoder {
   /**
@@ -15,8 +16,14 @@ export interface Decoder {
    * onError and counted in `skippedRecords` instead. Returns the number of rows pushed to out.
    * `noControlChars`: the source vouches that no value holds a raw control character (a char
    * below U+0020), so a decoder may skip checking for them (RawBatch.noControlChars).
+   * `invalidUtf8`: records whose bytes were not UTF-8 (RawBatch.invalidUtf8). Each is a bad
+   * record whose DecodeError names the field holding the bad bytes; it is never decoded, so no
+   * U+FFFD the source's decode put in its place can reach a row.
    */
-  decodeBatch(values: string[], out: Row[], onError: (index: number, err: DecodeError) => void, noControlChars?: boolean): number;
+  decodeBatch(
+    values: string[], out: Row[], onError: (index: number, err: DecodeError) => void,
+    noControlChars?: boolean, invalidUtf8?: ReadonlyMap<number, InvalidUtf8>,
+  ): number;
   /**
    * Records dropped because the format's `ignoreParseErrors` is set, since this decoder was
    * created. Read it after each batch to count skipped records (never drop silently).
@@ -46,11 +53,19 @@ export abstract class RecordDecoder implements Decoder {
   /** One record → a row, or null for a record that is not data. Throws DecodeError. */
   abstract decodeRecord(value: string, noControlChars?: boolean): Row | null;
 
-  decodeBatch(values: string[], out: Row[], onError: (index: number, err: DecodeError) => void, noControlChars = false): number {
+  /** The column whose text holds the char at `at` of the record, if one can be told. */
+  abstract fieldAt(value: string, at: number): string | undefined;
+
+  decodeBatch(
+    values: string[], out: Row[], onError: (index: number, err: DecodeError) => void,
+    noControlChars = false, invalidUtf8?: ReadonlyMap<number, InvalidUtf8>,
+  ): number {
     let written = 0;
     for (let i = 0; i < values.length; i++) {
       let row: Row | null;
       try {
+        const bad = invalidUtf8 === undefined ? undefined : invalidUtf8.get(i);
+        if (bad !== undefined) throw new DecodeError(invalidUtf8Reason(bad), this.fieldAt(values[i]!, bad.at));
         row = this.decodeRecord(values[i]!, noControlChars);
       } catch (e) {
         if (!(e instanceof DecodeError)) throw e;

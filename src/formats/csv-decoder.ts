@@ -190,6 +190,22 @@ export class CsvDecoder extends RecordDecoder {
     return row;
   }
 
+  /** The column of the char at `at`: delimiters before it outside quotes, escaped chars skipped. */
+  fieldAt(value: string, at: number): string | undefined {
+    const d = this.#delim;
+    const q = this.#quote;
+    const esc = this.#escape;
+    let field = 0;
+    let quoted = false;
+    for (let p = 0; p < at && p < value.length; p++) {
+      const c = value.charCodeAt(p);
+      if (c === esc) p++;
+      else if (c === q) quoted = !quoted; // a doubled quote toggles twice
+      else if (c === d && !quoted) field++;
+    }
+    return this.#nameAt(field);
+  }
+
   #nameAt(i: number): string | undefined {
     return this.#names[i];
   }

@@ -251,6 +251,33 @@ export class JsonDecoder extends RecordDecoder {
     return p >= len ? DONE : FALLBACK;
   }
 
+  /**
+   * The top-level key whose value holds the char at `at`: a scan over strings (escapes skipped)
+   * and nesting depth. Undefined when the char is in a key or outside any value.
+   */
+  fieldAt(v: string, at: number): string | undefined {
+    let depth = 0;
+    let key: string | undefined;
+    for (let p = 0; p < v.length && p <= at; p++) {
+      const c = v.charCodeAt(p);
+      if (c === 34) {
+        const s = p;
+        for (p++; p < v.length && v.charCodeAt(p) !== 34; p++) if (v.charCodeAt(p) === 92) p++;
+        let q = p + 1;
+        while (q < v.length && (v.charCodeAt(q) === 32 || v.charCodeAt(q) === 9)) q++;
+        const isKey = depth === 1 && v.charCodeAt(q) === 58;
+        if (at > s && at < p) return isKey ? undefined : key;
+        if (isKey) key = v.slice(s + 1, p);
+      } else if (c === 123 || c === 91) {
+        depth++;
+      } else if (c === 125 || c === 93) {
+        depth--;
+        if (depth === 0) key = undefined;
+      }
+    }
+    return depth >= 1 ? key : undefined;
+  }
+
   /** The exact path: JSON.parse keeping number source text. */
   #parseExact(v: string, row: RowValue[]): void {
     let root: unknown;

@@ -31,3 +31,10 @@ test('query, function, partition and format errors name the field and the positi
   assert.equal(f[0]?.path, 'spec.sink.format');
   assert.match(f[0]!.message, /fieldDelimiter/);
 });
+
+test('partitioning by every output column is refused: the files would hold only empty lines', () => {
+  assert.deepEqual(checkJobPlan(job({ sink: { path: 'out', format: { type: 'csv' }, partitionBy: ['pid', 'uid'] } })), [
+    { path: 'spec.sink.partitionBy', message: 'partitions by every output column (uid, pid): the part files would hold only empty lines. Leave at least one column out of partitionBy' },
+  ]);
+  assert.deepEqual(checkJobPlan(job({ sink: { path: 'out', format: { type: 'json' }, partitionBy: ['uid'] } })), []);
+});

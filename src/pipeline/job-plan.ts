@@ -1,7 +1,7 @@
 /**
  * What the schema alone cannot check, checked before anything runs: the transform compiles
  * against the source schema, the formats accept their options, and every partition column is an
- * output column. `sluice validate` and `sluice run` both use it, so a bad query is an error that
+ * output column, and at least one output column is left for the file body. `sluice validate` and `sluice run` both use it, so a bad query is an error that
  * names the field and its position, never a stack trace half way through a start.
  */
 import type { IngestJob } from '../api/types.ts';
@@ -40,6 +40,13 @@ export function checkJobPlan(job: IngestJob): PlanError[] {
       }
     });
     const body = out.map((_, i) => i).filter((i) => !partitionBy.includes(out[i]!.name));
+    if (body.length === 0 && out.length > 0) {
+      // Every value would be in the directory names and each record an empty line in its file.
+      errors.push({
+        path: 'spec.sink.partitionBy',
+        message: `partitions by every output column (${out.map((f) => f.name).join(', ')}): the part files would hold only empty lines. Leave at least one column out of partitionBy`,
+      });
+    }
     guard('spec.sink.format', () => void createPartFormat(s.sink.format, out, body));
   }
   return errors;

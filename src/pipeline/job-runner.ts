@@ -256,7 +256,7 @@ export class JobRunner {
     const n = this.decoder.decodeBatch(values, rows, (i, err) => {
       bad.push(i);
       this.badRecords.handle(values[i]!, batch.describe(i), err);
-    }, batch.noControlChars === true);
+    }, batch.noControlChars === true, batch.invalidUtf8);
     const ignored = this.decoder.skippedRecords - skippedBefore; // format-level ignoreParseErrors
     if (ignored > 0) this.badRecords.countIgnored(ignored);
     // decoded row k came from batch record srcIdx[k]; built only in the rare case of bad records
@@ -287,7 +287,13 @@ export class JobRunner {
       }
     }
     if (this.watermarkIndex >= 0) this.trackEventTime(rows, n);
-    this.sink.writeBatch(out, m);
+    // A partition value too long for a directory name is a bad record (docs/decisions/0009).
+    // With no row filtered out (m === n, nothing dropped unseen) output row j is input row src(j).
+    this.sink.writeBatch(out, m, (j, err) => {
+      const known = m === n && ignored === 0;
+      const where = known ? batch.describe(src(j)) : `output row ${j + 1} of the batch starting at ${batch.describe(0)}`;
+      this.badRecords.handle(known ? values[src(j)]! : JSON.stringify(out[j], (_, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)), where, err);
+    });
     this.d.listener?.onBatch?.(values.length);
   }
 

@@ -13,7 +13,7 @@ import type { Row } from '../api/types.ts';
 import { CompressedPartWriter, type StreamCodec } from '../formats/compression/index.ts';
 import type { BulkWriter, BulkWriterFactory } from '../formats/parquet/parquet-bulk-writer.ts';
 import type { PartWriter, PendingFile, Storage } from '../storage/types.ts';
-import { partitionPath } from './partition-path.ts';
+import { checkPartitionPath, partitionPath, PartitionValueError } from './partition-path.ts';
 import type { PartFileInfo, RollingPolicyOptions } from './rolling-policy.ts';
 import { shouldRollOnEvent, shouldRollOnProcessingTime } from './rolling-policy.ts';
 
@@ -206,6 +206,8 @@ export class FileSink {
    * is built per row), else the values joined (bucketKey).
    */
   private readonly buckets = new Map<unknown, Bucket>();
+  /** Bucket keys whose partition path cannot exist (too long a directory name), and why. */
+  private readonly rejected = new Map<unknown, PartitionValueError>();
   /** Rolled part files not yet closed (their buffers still need writing). */
   private rolled: Array<{ bucket: Bucket; part: InProgressPart }> = [];
   /** Files of the checkpoint to come (the next barrier hands them over). */
@@ -264,12 +266,22 @@ export class FileSink {
     return k;
   }
 
-  private bucketFor(row: Row): Bucket {
+  /** The row's bucket, or its PartitionValueError if its partition cannot be a directory. */
+  private bucketFor(row: Row): Bucket | PartitionValueError {
     const key = this.bucketKey(row);
     let b = this.buckets.get(key);
     if (b === undefined) {
+      const refused = this.rejected.get(key);
+      if (refused !== undefined) return refused;
       const values = this.o.partitionIndexes.map((i) => row[i]);
       const path = partitionPath(this.o.partitionKeys, values);
+      try {
+        checkPartitionPath(this.o.partitionKeys, path);
+      } catch (e) {
+        if (!(e instanceof PartitionValueError)) throw e;
+        this.rejected.set(key, e);
+        return e;
+      }
       const dir = path === '' ? this.o.root : this.o.storage.join(this.o.root, ...path.split('/'));
       b = new Bucket(path, dir);
       this.buckets.set(key, b);
@@ -289,9 +301,13 @@ export class FileSink {
     }
   }
 
-  /** Append rows[0..n) to their buckets. Synchronous; call flush() afterwards. */
-  writeBatch(rows: Row[], n: number): void {
-    if (this.o.bulk !== undefined) return this.writeBulk(rows, n, this.o.bulk);
+  /**
+   * Append rows[0..n) to their buckets. Synchronous; call flush() afterwards. A row whose
+   * partition cannot be a directory (PartitionValueError) goes to `onBadRow` and is skipped;
+   * without one, or if it throws, the batch stops there.
+   */
+  writeBatch(rows: Row[], n: number, onBadRow?: (index: number, err: PartitionValueError) => void): void {
+    if (this.o.bulk !== undefined) return this.writeBulk(rows, n, this.o.bulk, onBadRow);
     const now = this.clock();
     const enc = this.o.encoder!;
     const rolling = this.o.rolling;
@@ -299,6 +315,13 @@ export class FileSink {
     for (let i = 0; i < n; i++) {
       const row = rows[i]!;
       const b = this.bucketFor(row);
+      if (b instanceof PartitionValueError) {
+        this.buffered += added;
+        added = 0;
+        if (onBadRow === undefined) throw b;
+        onBadRow(i, b);
+        continue;
+      }
       let part = b.part;
       // The size check is exact: pending text is encoded first whenever it could cross the limit.
       if (part !== null && part.sizeBound > rolling.fileSize) {
@@ -320,13 +343,20 @@ export class FileSink {
   }
 
   /** writeBatch for a bulk format: each row to its part's BulkWriter; rolled by written + estimated buffered size. */
-  private writeBulk(rows: Row[], n: number, factory: BulkWriterFactory): void {
+  private writeBulk(rows: Row[], n: number, factory: BulkWriterFactory, onBadRow?: (index: number, err: PartitionValueError) => void): void {
     const now = this.clock();
     const rolling = this.o.rolling;
     let added = 0;
     for (let i = 0; i < n; i++) {
       const row = rows[i]!;
       const b = this.bucketFor(row);
+      if (b instanceof PartitionValueError) {
+        this.buffered += added;
+        added = 0;
+        if (onBadRow === undefined) throw b;
+        onBadRow(i, b);
+        continue;
+      }
       let part = b.part;
       if (part !== null && shouldRollOnEvent(part, rolling)) {
         this.roll(b);

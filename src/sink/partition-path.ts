@@ -1,14 +1,53 @@
 /**
  * BucketAssigner's naming rules: Hive-style partition paths `<key>=<value>/...`.
  *
- * Escaping follows Hive's `FileUtils.escapePathName` as Flink uses it (not URI encoding):
- * 0x00–0x1F, 0x7F and `" # % ' * / : = ? \ { [ ] ^` become `%XX` (uppercase hex); every other
+ * Escaping is Flink 2.x's `PartitionPathUtils.escapePathName` (not URI encoding), char for char:
+ * 0x00–0x1F, 0x7F and `" # % ' * / : = ? \ { } [ ] ^` become `%XX` (uppercase hex); every other
  * character, non-ASCII included, is kept. A null or empty value is `__DEFAULT_PARTITION__`.
  * Because `/` is escaped, a value such as `../../etc` can never leave the sink directory.
+ *
+ * Before Flink's list was matched, `}` was kept. Files written then stay where they are: a
+ * checkpoint records each pending file by its final path (`PendingFile.target`) and each awaiting
+ * partition by its path, and a restore publishes and commits those recorded names; it never
+ * recomputes them from the values. `unescapePathName` reads both spellings back to the same value.
  */
 export const DEFAULT_PARTITION_NAME = '__DEFAULT_PARTITION__';
 
-const ESCAPED = new Set(['"', '#', '%', "'", '*', '/', ':', '=', '?', '\\', '{', '[', ']', '^', '\u007f']);
+/**
+ * Longest `key=value` directory name, in UTF-8 bytes: NAME_MAX on Linux file systems and HDFS's
+ * default `dfs.namenode.fs-limits.max-component-length`. OSS has no such limit, but a
+ * partitioned table must stay copyable between backends, so it holds everywhere.
+ */
+export const MAX_PARTITION_NAME_BYTES = 255;
+
+/**
+ * A row whose partition value cannot be a directory name. The row is a bad record (the job's
+ * bad-record policy applies), never shortened: the value lives only in the directory name, so a
+ * shortened name would change the data a reader sees (docs/decisions/0009).
+ */
+export class PartitionValueError extends Error {
+  readonly field: string;
+
+  constructor(field: string, reason: string) {
+    super(`field '${field}': ${reason}`);
+    this.name = 'PartitionValueError';
+    this.field = field;
+  }
+}
+
+/** Throws PartitionValueError if a segment of `partitionPath(keys, ...)` is too long for a directory name. */
+export function checkPartitionPath(keys: readonly string[], path: string): void {
+  if (path.length <= MAX_PARTITION_NAME_BYTES / 4) return; // no segment can be over: 4 bytes a char at most
+  const segments = path.split('/');
+  for (let i = 0; i < segments.length; i++) {
+    const bytes = Buffer.byteLength(segments[i]!);
+    if (bytes > MAX_PARTITION_NAME_BYTES) {
+      throw new PartitionValueError(keys[i]!, `the partition directory name would be ${bytes} bytes once escaped (${segments[i]!.slice(0, 40)}…); a directory name holds at most ${MAX_PARTITION_NAME_BYTES}`);
+    }
+  }
+}
+
+const ESCAPED = new Set(['"', '#', '%', "'", '*', '/', ':', '=', '?', '\\', '{', '}', '[', ']', '^', '\u007f']);
 
 function needsEscape(c: string): boolean {
   const code = c.charCodeAt(0);

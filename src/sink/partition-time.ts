@@ -38,10 +38,45 @@ function compileFormatter(f: string): { re: RegExp; keys: Array<'y' | 'M' | 'd' 
   return c;
 }
 
+/** The letters of `formatter` that are not one of FIELDS, or a missing date field: why it cannot work, or null. */
+export function formatterProblem(formatter: string): string | null {
+  const seen = new Set<string>();
+  for (let i = 0; i < formatter.length; ) {
+    const tok = Object.keys(FIELDS).find((t) => formatter.startsWith(t, i));
+    if (tok !== undefined) {
+      seen.add(tok);
+      i += tok.length;
+      continue;
+    }
+    // Java's DateTimeFormatter reserves every letter (and quotes them for literals); a letter
+    // outside the tokens below would be taken as text here, and no partition would ever match.
+    if (/[A-Za-z']/.test(formatter[i]!)) {
+      const run = /^([A-Za-z])\1*/.exec(formatter.slice(i))?.[0] ?? formatter[i]!;
+      return `${JSON.stringify(run)} at position ${i + 1} is not supported (use ${Object.keys(FIELDS).join(' ')} and punctuation)`;
+    }
+    i++;
+  }
+  const missing = ['yyyy', 'MM', 'dd'].filter((t) => !seen.has(t));
+  return missing.length === 0 ? null : `has no ${missing.join(', ')}: a partition time needs a date`;
+}
+
+const OFFSET_ZONE = /^(?:UTC|GMT)?([+-])(\d{2}):?(\d{2})$/;
+
+/** Why `zone` is not a time zone zoneOffset understands, or null. */
+export function zoneProblem(zone: string): string | null {
+  if (zone === 'UTC' || zone === 'Z' || zone === 'GMT' || OFFSET_ZONE.test(zone)) return null;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return null;
+  } catch {
+    return `${JSON.stringify(zone)} is not a time zone (UTC, +08:00, or an IANA name such as Asia/Shanghai)`;
+  }
+}
+
 /** Offset (ms) of `zone` at the given UTC instant: UTC, ±HH:MM, or an IANA name. */
 function zoneOffset(zone: string, utcMs: number): number {
   if (zone === 'UTC' || zone === 'Z' || zone === 'GMT') return 0;
-  const m = /^(?:UTC|GMT)?([+-])(\d{2}):?(\d{2})$/.exec(zone);
+  const m = OFFSET_ZONE.exec(zone);
   if (m) return (m[1] === '-' ? -1 : 1) * (Number(m[2]) * 60 + Number(m[3])) * 60000;
   const parts = new Intl.DateTimeFormat('en-US', {
     timeZone: zone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',

@@ -9,6 +9,7 @@
  * `position()` is the position after the last record returned by `poll()`: the runner takes
  * checkpoints between batches, so every record before it is in a part file being closed.
  */
+import type { InvalidUtf8 } from '../formats/invalid-utf8.ts';
 
 export interface RawBatch {
   /** One raw record each: a text line (files) or a message value as UTF-8 text (Kafka). */
@@ -17,6 +18,11 @@ export interface RawBatch {
   describe(i: number): string;
   /** No value holds a raw control character (below U+0020): the source checked the bytes (formats/control-bytes.ts). */
   noControlChars?: boolean;
+  /**
+   * Records whose bytes are not UTF-8, by index: the value holds U+FFFD where they were, so the
+   * decoder reports each as a bad record (naming the field) instead of decoding it.
+   */
+  invalidUtf8?: ReadonlyMap<number, InvalidUtf8>;
 }
 
 export interface SourceMetrics {

@@ -9,6 +9,7 @@
 import sqlParser from 'node-sql-parser/build/flinksql.js';
 import { SqlError, type SqlPosition } from './errors.ts';
 import { Locator, type AstNode, type Positions } from './locate.ts';
+import { checkNesting, checkParentheses, selectPositions } from './nesting.ts';
 
 /** The one table a transform reads. */
 export const SOURCE_TABLE = 'source';
@@ -38,9 +39,12 @@ export interface ParsedExpression {
 const parser = new sqlParser.Parser();
 
 function astify(text: string, where: string, columnShift: number): unknown {
+  const shift = (p: SqlPosition): SqlPosition => (p.line === 1 ? { line: 1, column: p.column - columnShift } : p);
+  checkParentheses(text, where, shift);
   try {
     return parser.astify(text, { database: 'FlinkSQL', parseOptions: { includeLocations: true } });
   } catch (err) {
+    if (err instanceof RangeError) throw new SqlError('the text is nested too deeply to parse', undefined, where, 'split it, e.g. into named functions');
     const e = err as { location?: { start?: { line: number; column: number } }; found?: string | null };
     const start = e.location?.start;
     if (!start) throw new SqlError(`cannot parse: ${(err as Error).message}`, undefined, where);
@@ -76,8 +80,13 @@ export function parseSelect(query: string): ParsedSelect {
   if (ast.limit && Array.isArray((ast.limit as AstNode).value) && ((ast.limit as AstNode).value as unknown[]).length > 0) throw unsupported('LIMIT', query, 'LIMIT');
   if (ast.window) throw unsupported('WINDOW', query, 'WINDOW');
 
-  const locator = new Locator(query);
   const columns = Array.isArray(ast.columns) ? (ast.columns as AstNode[]) : [];
+  // before anything walks the trees recursively
+  const starts = selectPositions(query);
+  columns.forEach((col, k) => checkNesting(col.expr, starts.items[k], `SELECT item ${k + 1}`, 'query'));
+  if (ast.where) checkNesting(ast.where, starts.where, 'the WHERE condition', 'query');
+
+  const locator = new Locator(query);
   const items: SelectItem[] = [];
   for (const col of columns) {
     const expr = fixLogic(col.expr) as AstNode;
@@ -124,6 +133,7 @@ export function parseExpression(text: string, where: string): ParsedExpression {
   if (Array.isArray(parsed) && parsed.length !== 1 || columns.length !== 1 || ast.where || ast.groupby || (columns[0].as ?? null) !== null) {
     throw new SqlError('expected a single expression', undefined, where);
   }
+  checkNesting(columns[0].expr, { line: 1, column: 1 }, 'the expression', where);
   const expr = fixLogic(columns[0].expr) as AstNode;
   const locator = new Locator(wrapped);
   locator.walk(expr);

@@ -10,9 +10,11 @@
 import type { FileVersion, Storage } from '../../storage/types.ts';
 import type { RawBatch, SourceMetrics, SplitAssignment, SplitReader } from '../types.ts';
 import { SluiceError } from '../../errors.ts';
+import { isUtf8 } from 'node:buffer';
 import type { Field } from '../../api/types.ts';
 import { hasControlBytes } from '../../formats/control-bytes.ts';
 import { codecOfPath, decompressedStream } from '../../formats/compression/index.ts';
+import { invalidUtf8Lines, invalidUtf8Of, type InvalidUtf8 } from '../../formats/invalid-utf8.ts';
 import { ParquetInput } from './parquet-input.ts';
 import { checkInputs, isV2, mergeFilePositions, resolvePosition, type FilePosition, type FilePositionV2, type ResumeAt } from './file-position.ts';
 
@@ -71,7 +73,12 @@ interface LineBlock {
   noControlChars: boolean;
   /** Parquet rows: the position's offset counts rows, not bytes. */
   rows?: boolean;
+  /** Lines that are not UTF-8, by index in `lines` (RawBatch.invalidUtf8). */
+  invalid: Map<number, InvalidUtf8> | null;
 }
+
+/** The UTF-8 byte order mark. */
+const BOM = Buffer.from([0xef, 0xbb, 0xbf]);
 
 export class FileSplitReader implements SplitReader {
   private readonly storage: Storage;
@@ -90,6 +97,8 @@ export class FileSplitReader implements SplitReader {
   private carry: Buffer = Buffer.alloc(0);
   private block: LineBlock | null = null;
   private eofOfFile = false;
+  /** The stream began at byte 0 and no byte has been looked at yet: a BOM may come. */
+  private atFileStart = false;
   private totalBytes = 0;
   private doneBytes = 0;
   private readonly opts: FileSourceOptions;
@@ -136,7 +145,7 @@ export class FileSplitReader implements SplitReader {
       this.eofOfFile = true;
       return false;
     }
-    this.block = { lines, next: 0, ascii: false, noControlChars: false, rows: true };
+    this.block = { lines, next: 0, ascii: false, noControlChars: false, rows: true, invalid: null };
     return true;
   }
 
@@ -146,6 +155,7 @@ export class FileSplitReader implements SplitReader {
       const file = this.pos.file!;
       const codec = codecOfPath(file);
       const bytes = codec === null ? this.storage.readStream(file, this.pos.offset) : decompressedStream(this.storage.readStream(file, 0), codec, this.pos.offset, file);
+      this.atFileStart = this.pos.offset === 0;
       this.iter = bytes[Symbol.asyncIterator]();
     }
     const r = await this.iter.next();
@@ -153,15 +163,37 @@ export class FileSplitReader implements SplitReader {
       this.eofOfFile = true;
       if (this.carry.length > 0) {
         // last line without a trailing newline
-        const text = this.carry.toString('utf8');
-        this.block = { lines: [text], next: 0, ascii: text.length === this.carry.length, noControlChars: !hasControlBytes(this.carry, 0, this.carry.length) };
+        const last = this.carry;
+        const text = last.toString('utf8');
+        const bad = isUtf8(last) ? null : invalidUtf8Of(last, 0, last.length);
+        this.block = {
+          lines: [text], next: 0, ascii: bad === null && text.length === last.length,
+          noControlChars: !hasControlBytes(last, 0, last.length), invalid: bad === null ? null : new Map([[0, bad]]),
+        };
         this.carry = Buffer.alloc(0);
         return true;
       }
       return false;
     }
     // A view, not a copy: each input byte is copied only by the UTF-8 decode below.
-    const buf = Buffer.from(r.value.buffer, r.value.byteOffset, r.value.length);
+    let buf = Buffer.from(r.value.buffer, r.value.byteOffset, r.value.length);
+    if (this.atFileStart) {
+      const seen = this.carry.length === 0 ? buf : Buffer.concat([this.carry, buf]);
+      if (seen.length < BOM.length && BOM.subarray(0, seen.length).equals(seen)) {
+        this.carry = seen; // too short to tell yet
+        return this.nextChunk();
+      }
+      this.atFileStart = false;
+      this.carry = Buffer.alloc(0);
+      buf = seen;
+      if (buf.subarray(0, BOM.length).equals(BOM)) {
+        // A byte order mark is not data (Excel and Notepad write one): skipped, and counted in
+        // the offset so a restore resumes at the same byte.
+        buf = buf.subarray(BOM.length);
+        this.pos.offset += BOM.length;
+        this.doneBytes += BOM.length;
+      }
+    }
     const last = buf.lastIndexOf(NL);
     if (last < 0) {
       this.carry = Buffer.concat([this.carry, buf]);
@@ -184,8 +216,18 @@ export class FileSplitReader implements SplitReader {
     }
     // one pass over the bytes, four at a time, spares the decoder a check per record
     const noControlChars = !hasControlBytes(buf, first + 1, last) && (head === null || !hasControlBytes(head, 0, head.length));
+    // One native pass (simdutf) says whether the bytes are UTF-8; only if not are the bad lines found.
+    let invalid: Map<number, InvalidUtf8> | null = null;
+    const headBad = head === null || isUtf8(head) ? null : invalidUtf8Of(head, 0, head.length);
+    if (headBad !== null) invalid = new Map([[0, headBad]]);
+    if (first !== last && !isUtf8(buf.subarray(first + 1, last))) {
+      invalid ??= new Map();
+      const shift = head === null ? 0 : 1;
+      for (const [i, bad] of invalidUtf8Lines(buf, first + 1, last)) invalid.set(i + shift, bad);
+    }
+    if (invalid !== null) ascii = false; // each bad byte became one char: the lengths prove nothing
     this.carry = Buffer.from(buf.subarray(last + 1));
-    this.block = { lines, next: 0, ascii, noControlChars };
+    this.block = { lines, next: 0, ascii, noControlChars, invalid };
     return true;
   }
 
@@ -233,6 +275,15 @@ export class FileSplitReader implements SplitReader {
         if (b.rows === true) bytes = values.length;
         else if (b.ascii) for (const v of values) bytes += v.length + 1;
         else for (const v of values) bytes += Buffer.byteLength(v) + 1;
+        let invalidUtf8: Map<number, InvalidUtf8> | undefined;
+        if (b.invalid !== null) {
+          for (const [k, bad] of b.invalid) {
+            if (k < b.next || k >= end) continue;
+            (invalidUtf8 ??= new Map()).set(k - b.next, bad);
+            // the offset counts bytes as read, not the U+FFFD the decode put in their place
+            bytes += bad.rawBytes - Buffer.byteLength(b.lines[k]!);
+          }
+        }
         b.next = end;
         const file = this.pos.file!;
         const firstLine = this.pos.line;
@@ -240,7 +291,9 @@ export class FileSplitReader implements SplitReader {
         this.pos.line += values.length;
         if (this.isPlain(file)) this.doneBytes += bytes;
         if (b.next >= b.lines.length) this.block = null;
-        return { values, describe: (i: number) => `file ${file} line ${firstLine + i}`, noControlChars: b.noControlChars };
+        const batch: RawBatch = { values, describe: (i: number) => `file ${file} line ${firstLine + i}`, noControlChars: b.noControlChars };
+        if (invalidUtf8 !== undefined) batch.invalidUtf8 = invalidUtf8;
+        return batch;
       }
       this.block = null;
       if (this.eofOfFile || !(await this.nextChunk())) {

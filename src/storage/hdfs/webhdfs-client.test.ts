@@ -119,7 +119,7 @@ test('connection refused is retried even for APPEND (nothing reached a server)',
   await assert.rejects(c.append('/a', Buffer.from('x')), (e: unknown) => {
     assert.ok(e instanceof WebHdfsError);
     assert.equal(e.status, 0);
-    assert.match(e.message, /^WebHDFS APPEND \/a: no answer from 127\.0\.0\.1:\d+ \(ECONNREFUSED\)$/);
+    assert.match(e.message, /^WebHDFS APPEND \/a: no answer from 127\.0\.0\.1:\d+: connection refused \(nothing listens there\) \(ECONNREFUSED\)$/);
     return true;
   });
   assert.ok(Date.now() - t0 < 5000);

@@ -18,6 +18,7 @@
  */
 import { uploadToDataNode, type UploadBody } from './datanode-upload.ts';
 import { REFUSED_BEFORE_ACTING, WebHdfsError } from './webhdfs-error.ts';
+import { causeOfCode } from '../os-error.ts';
 import { backoffDelay, compileRetry, withRetry } from '../../retry.ts';
 import type { CompiledRetry, RetryOptions } from '../../retry.ts';
 
@@ -323,8 +324,8 @@ export class WebHdfsClient {
 
   private networkError(op: string, path: string, e: unknown): WebHdfsError {
     const code = errorCode(e);
-    const why = code !== '' ? code : e instanceof Error ? e.message : String(e);
-    return new WebHdfsError(`WebHDFS ${op} ${path}: no answer from ${this.base.host} (${why})`, {
+    const why = code !== '' ? causeOfCode(code) : e instanceof Error ? e.message.split('\n')[0] : String(e);
+    return new WebHdfsError(`WebHDFS ${op} ${path}: no answer from ${this.base.host}: ${why}`, {
       op, path, status: 0, retriable: true, cause: e,
     });
   }

@@ -12,6 +12,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Entry, FileVersion, PartWriter, PendingFile, Storage, StorageCapabilities } from '../types.ts';
 import { StorageError } from '../errors.ts';
+import { storageErrorFrom } from '../os-error.ts';
 
 export interface LocalPendingFile extends PendingFile {
   temp: string;
@@ -37,6 +38,38 @@ function isNotFound(e: unknown): boolean {
   return (e as NodeJS.ErrnoException).code === 'ENOENT';
 }
 
+/**
+ * mkdir -p that reports the real cause. Node's recursive mkdir says ENOENT when it cannot
+ * create a missing ancestor, whatever the reason (a read-only file system, no permission), so
+ * on ENOENT the levels are created one by one and the first real error is thrown.
+ */
+async function mkdirs(dir: string): Promise<void> {
+  try {
+    await fs.mkdir(dir, { recursive: true });
+    return;
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+  const levels: string[] = [];
+  for (let d = path.resolve(dir); path.dirname(d) !== d; d = path.dirname(d)) levels.unshift(d);
+  for (const d of levels) {
+    try {
+      await fs.mkdir(d);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}
+
+/** Run `fn`; an OS error becomes one StorageError line naming `p` and the cause (os-error.ts). */
+async function onPath<T>(p: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    throw storageErrorFrom(e, p);
+  }
+}
+
 class LocalPartWriter implements PartWriter {
   bytes = 0;
   private readonly target: string;
@@ -51,16 +84,21 @@ class LocalPartWriter implements PartWriter {
 
   async write(chunk: Uint8Array): Promise<void> {
     let off = 0;
-    while (off < chunk.length) {
-      const { bytesWritten } = await this.handle.write(chunk, off, chunk.length - off);
-      off += bytesWritten;
-    }
+    // a write to a file handle reports no path (ENOSPC): the temp file is named for it
+    await onPath(this.temp, async () => {
+      while (off < chunk.length) {
+        const { bytesWritten } = await this.handle.write(chunk, off, chunk.length - off);
+        off += bytesWritten;
+      }
+    });
     this.bytes += chunk.length;
   }
 
   async closeForCommit(): Promise<LocalPendingFile> {
-    await this.handle.sync();
-    await this.handle.close();
+    await onPath(this.temp, async () => {
+      await this.handle.sync();
+      await this.handle.close();
+    });
     return { target: this.target, temp: this.temp, bytes: this.bytes };
   }
 
@@ -76,9 +114,11 @@ export class LocalStorage implements Storage {
   async open(target: string): Promise<PartWriter> {
     const t = toLocalPath(target);
     const dir = path.dirname(t);
-    await fs.mkdir(dir, { recursive: true });
     const temp = path.join(dir, `.${path.basename(t)}${INPROGRESS}${randomUUID()}`);
-    const handle = await fs.open(temp, 'wx');
+    const handle = await onPath(temp, async () => {
+      await mkdirs(dir);
+      return fs.open(temp, 'wx');
+    });
     return new LocalPartWriter(target, temp, handle);
   }
 
@@ -95,8 +135,10 @@ export class LocalStorage implements Storage {
       throw new StorageError(`pending file ${p.temp} has ${st.size} bytes, checkpoint recorded ${p.bytes}`, { retriable: false });
     }
     const target = toLocalPath(p.target);
-    await fs.rename(p.temp, target);
-    await fsyncDir(path.dirname(target));
+    await onPath(target, async () => {
+      await fs.rename(p.temp, target);
+      await fsyncDir(path.dirname(target));
+    });
   }
 
   async commitAfterRecovery(pending: PendingFile): Promise<void> {
@@ -126,7 +168,7 @@ export class LocalStorage implements Storage {
         entries = await fs.readdir(dir, { withFileTypes: true });
       } catch (e) {
         if (isNotFound(e)) return;
-        throw e;
+        throw storageErrorFrom(e, dir);
       }
       for (const e of entries) {
         const full = path.join(dir, e.name);
@@ -144,7 +186,11 @@ export class LocalStorage implements Storage {
 
   async createIfAbsent(p: string, data: Uint8Array): Promise<boolean> {
     const target = toLocalPath(p);
-    await fs.mkdir(path.dirname(target), { recursive: true });
+    return onPath(target, () => this.createIfAbsentAt(target, data));
+  }
+
+  private async createIfAbsentAt(target: string, data: Uint8Array): Promise<boolean> {
+    await mkdirs(path.dirname(target));
     // Write a temp file, then link(2) it: link fails with EEXIST if the name exists, so exactly
     // one writer wins and nobody ever sees a partial record.
     const temp = path.join(path.dirname(target), `.${path.basename(target)}${INPROGRESS}${randomUUID()}`);
@@ -163,7 +209,11 @@ export class LocalStorage implements Storage {
 
   async put(p: string, data: Uint8Array): Promise<void> {
     const target = toLocalPath(p);
-    await fs.mkdir(path.dirname(target), { recursive: true });
+    await onPath(target, () => this.putAt(target, data));
+  }
+
+  private async putAt(target: string, data: Uint8Array): Promise<void> {
+    await mkdirs(path.dirname(target));
     if (data.length === 0) {
       // An empty file (a success file) has no half-written state: created in place, so a kill
       // mid-write leaves no hidden temp file behind in the partition (nothing would remove it).
@@ -189,7 +239,7 @@ export class LocalStorage implements Storage {
       entries = await fs.readdir(d, { withFileTypes: true });
     } catch (e) {
       if (isNotFound(e)) return [];
-      throw e;
+      throw storageErrorFrom(e, d);
     }
     const out: Entry[] = [];
     for (const e of entries) {
@@ -206,12 +256,16 @@ export class LocalStorage implements Storage {
       return await fs.readFile(toLocalPath(p));
     } catch (e) {
       if (isNotFound(e)) return null;
-      throw e;
+      throw storageErrorFrom(e, p);
     }
   }
 
   async *readStream(p: string, offset = 0): AsyncIterable<Uint8Array> {
-    yield* createReadStream(toLocalPath(p), { start: offset, highWaterMark: 128 << 10 });
+    try {
+      yield* createReadStream(toLocalPath(p), { start: offset, highWaterMark: 128 << 10 });
+    } catch (e) {
+      throw storageErrorFrom(e, p);
+    }
   }
 
   async stat(p: string): Promise<(FileVersion & { isDirectory: boolean }) | null> {
@@ -220,12 +274,12 @@ export class LocalStorage implements Storage {
       return { size: s.size, modifiedMs: s.mtimeMs, isDirectory: s.isDirectory() };
     } catch (e) {
       if (isNotFound(e)) return null;
-      throw e;
+      throw storageErrorFrom(e, p);
     }
   }
 
   async delete(p: string): Promise<void> {
-    await fs.rm(toLocalPath(p), { force: true });
+    await onPath(p, () => fs.rm(toLocalPath(p), { force: true }));
   }
 
   join(dir: string, ...names: string[]): string {

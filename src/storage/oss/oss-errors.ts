@@ -6,6 +6,7 @@
  */
 
 import { StorageError } from '../errors.ts';
+import { causeOfCode } from '../os-error.ts';
 
 export class OssStorageError extends StorageError {
   /** OSS error code (NoSuchKey, FileAlreadyExists...) or a Sluice code. */
@@ -69,7 +70,9 @@ export function redact(text: string, secrets: readonly string[]): string {
 export function wrapOssError(err: unknown, op: string, uri: string, secrets: readonly string[]): OssStorageError {
   if (err instanceof OssStorageError) return err;
   const e = (err ?? {}) as AliOssErrorShape;
-  const detail = e.code !== undefined ? `${e.code}${e.status !== undefined && e.status > 0 ? ` (HTTP ${e.status})` : ''}` : (e.name ?? 'Error');
+  const detail = e.code !== undefined && NET_CODES.has(e.code) && !(typeof e.status === 'number' && e.status > 0)
+    ? causeOfCode(e.code) // a network failure: no HTTP answer came
+    : e.code !== undefined ? `${e.code}${e.status !== undefined && e.status > 0 ? ` (HTTP ${e.status})` : ''}` : (e.name ?? 'Error');
   const firstLine = (e.message ?? String(err)).split('\n')[0] ?? '';
   const message = redact(`OSS ${op} ${uri} failed: ${detail}: ${firstLine}${e.requestId ? ` [request id ${e.requestId}]` : ''}`, secrets);
   return new OssStorageError(message, { code: e.code, status: e.status, requestId: e.requestId, retriable: isRetriable(err) });
