@@ -113,8 +113,10 @@ export function versionChange(then: FileVersion, now: FileVersion): string {
  * file read to its end that changed fails too: its new content would never be read and the
  * output would silently disagree with the input. Positions written before version 3 carry no
  * versions: only a partly read file shorter than its position is noticed there.
+ * `storedOffset(f)`: whether the position's offset in `f` counts stored bytes; a compressed
+ * input's counts decompressed bytes and a Parquet file's rows, so only their versions are compared.
  */
-export function checkInputs(p: FilePosition | undefined, now: ReadonlyMap<string, FileVersion>): void {
+export function checkInputs(p: FilePosition | undefined, now: ReadonlyMap<string, FileVersion>, storedOffset: (file: string) => boolean = () => true): void {
   if (p === undefined) return;
   const what = 'spec.source.files.path: input file';
   const advice = 'put the file back as it was, or start the job over (delete its checkpoint directory and output) to read the input as it is now';
@@ -127,7 +129,7 @@ export function checkInputs(p: FilePosition | undefined, now: ReadonlyMap<string
     const then = inputs[f];
     const change = then === undefined ? '' : versionChange(then, v);
     if (change !== '') throw new JobFailedError(`${what} ${f} changed after the job read it up to line ${at.line} (byte ${at.offset}): ${change}; ${advice}`);
-    if (v.size < at.offset) throw new JobFailedError(`${what} ${f} is ${v.size} bytes, shorter than the ${at.offset} bytes the job read of it (truncated?); ${advice}`);
+    if (storedOffset(f) && v.size < at.offset) throw new JobFailedError(`${what} ${f} is ${v.size} bytes, shorter than the ${at.offset} bytes the job read of it (truncated?); ${advice}`);
   }
   if (isV2(p)) {
     for (const f of p.done) {

@@ -115,7 +115,7 @@ export class FileSplitReader implements SplitReader {
 
   async open(restored: unknown): Promise<void> {
     const versions = await listInputs(this.storage, this.root);
-    checkInputs(restored as FilePosition | undefined, versions);
+    checkInputs(restored as FilePosition | undefined, versions, (f) => this.isPlain(f));
     const all = [...versions.keys()];
     this.files = all.filter((_, j) => j % this.split.parallelism === this.split.index);
     ({ done: this.done, partial: this.partial } = resolvePosition(restored as FilePosition | undefined, this.files, all));

@@ -76,7 +76,9 @@ test('list, read, stat, put, delete, readStream from an offset', async () => {
   assert.equal(Buffer.from((await s.read(s.join(dir, 'sub', 'x')))!).toString(), 'hello again');
   assert.equal(await s.read(s.join(dir, 'nope')), null);
   assert.deepEqual((await s.list(dir)).map((e) => [e.name, e.isDirectory]), [['sub', true]]);
-  assert.deepEqual(await s.stat(s.join(dir, 'sub', 'x')), { size: 11, isDirectory: false });
+  const st = await s.stat(s.join(dir, 'sub', 'x'));
+  assert.deepEqual({ size: st?.size, isDirectory: st?.isDirectory }, { size: 11, isDirectory: false });
+  assert.ok(typeof st?.modifiedMs === 'number' && Math.abs(st.modifiedMs - Date.now()) < 60_000, `modifiedMs is the file's mtime: ${st?.modifiedMs}`);
   const chunks: Buffer[] = [];
   for await (const c of s.readStream(s.join(dir, 'sub', 'x'), 6)) chunks.push(Buffer.from(c));
   assert.equal(Buffer.concat(chunks).toString(), 'again');
