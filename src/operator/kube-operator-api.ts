@@ -15,6 +15,7 @@ import { FIELD_MANAGER } from './names.ts';
 import type { OperatorApi } from './operator-api.ts';
 import type { JobEvent, OperatorStatus } from './runner-plan.ts';
 import type { RunnerRbac } from './runner-rbac.ts';
+import { AUTOSCALER_FIELD_MANAGER } from './scale-owner.ts';
 
 const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 const applyPatch = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
@@ -81,6 +82,18 @@ export class KubeOperatorApi implements OperatorApi {
       .flatMap(({ r, pos }) => [{ op: 'test', path: `/status/runners/${pos}/index`, value: r.index }, { op: 'remove', path: `/status/runners/${pos}` }]);
     if (ops.length === 0) return;
     await this.custom.patchNamespacedCustomObjectStatus({ ...this.ref(job), body: ops, fieldManager: FIELD_MANAGER }, jsonPatch);
+  }
+
+  async scaleJob(job: IngestJob, from: number, to: number): Promise<void> {
+    const body = [{ op: 'test', path: '/spec/replicas', value: from }, { op: 'replace', path: '/spec/replicas', value: to }];
+    try {
+      await this.custom.patchNamespacedCustomObjectScale({ ...this.ref(job), body, fieldManager: AUTOSCALER_FIELD_MANAGER }, jsonPatch);
+    } catch (err) {
+      // 422 here is the failed `test`: someone changed spec.parallelism since our read. A plain
+      // error, so the reconcile retries with fresh state rather than recording a bad spec.
+      if (httpStatus(err) === 422) throw new Error(`spec.parallelism of ${job.metadata.name} is no longer ${from}; not scaling to ${to}`, { cause: err });
+      throw err;
+    }
   }
 
   async createPod(pod: V1Pod): Promise<void> {

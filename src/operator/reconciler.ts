@@ -19,6 +19,7 @@ import { FINALIZER, splitKey } from './names.ts';
 import type { OperatorApi } from './operator-api.ts';
 import { operatorView, planJob } from './runner-plan.ts';
 import type { OperatorStatus } from './runner-plan.ts';
+import { JobAutoscalers } from './job-autoscaler.ts';
 import { buildRunnerRbac } from './runner-rbac.ts';
 import { specHash } from './spec-hash.ts';
 import { stableJson } from './stable-json.ts';
@@ -49,6 +50,8 @@ export interface IngestJobReconcilerOptions {
   /** Image when spec.runner.image is unset. @default 'sluice/runner:0.1.0' */
   defaultImage?: string;
   log?: (line: string) => void;
+  /** Told about every change of spec.parallelism the autoscaler makes (metrics). */
+  onScale?: (job: IngestJob, from: number, to: number) => void;
 }
 
 export class IngestJobReconciler implements Reconciler {
@@ -58,7 +61,8 @@ export class IngestJobReconciler implements Reconciler {
    * write (the pod-deleted event may arrive before the status update); restart counts are
    * taken as the max of both so a restart is never forgotten.
    */
-  private readonly written = new Map<string, OperatorStatus>();
+  private readonly written = new Map<string, Map<number, number>>();
+  private readonly autoscalers = new JobAutoscalers();
   /**
    * Expectations (as client-go's ReplicaSet controller keeps them): pods this operator created or
    * deleted whose event the pod cache has not shown yet. Without them a reconcile that runs
@@ -90,6 +94,7 @@ export class IngestJobReconciler implements Reconciler {
   /** Forget per-job memory of deleted jobs. */
   forgetJob(uid: string, key?: string): void {
     this.written.delete(uid);
+    this.autoscalers.forget(uid);
     if (key) this.expectations.delete(key);
   }
 
@@ -127,9 +132,8 @@ export class IngestJobReconciler implements Reconciler {
   }
 
   private withWrittenStatus(job: IngestJob): IngestJob {
-    const mine = job.metadata.uid ? this.written.get(job.metadata.uid) : undefined;
-    if (!mine || !job.status) return job;
-    const restarts = new Map(mine.runners.map((r) => [r.index, r.restarts ?? 0]));
+    const restarts = job.metadata.uid ? this.written.get(job.metadata.uid) : undefined;
+    if (!restarts || !job.status) return job;
     const runners = (job.status.runners ?? []).map((r) => ({ ...r, restarts: Math.max(r.restarts ?? 0, restarts.get(r.index) ?? 0) }));
     return { ...job, status: { ...job.status, runners } };
   }
@@ -149,10 +153,23 @@ export class IngestJobReconciler implements Reconciler {
       defaultImage: this.opts.defaultImage,
     });
 
+    const scaling = plan.status && !job.metadata.deletionTimestamp ? this.autoscalers.evaluate(job, now) : undefined;
+    if (scaling && plan.status) plan.status.autoscaler = scaling.status;
+    if (scaling?.scaleTo !== undefined) {
+      // The new parallelism comes back as a spec change and is reconciled then; pods planned
+      // for the old one are not touched now.
+      const from = job.spec.parallelism ?? 1;
+      await api.scaleJob(job, from, scaling.scaleTo);
+      this.opts.onScale?.(job, from, scaling.scaleTo);
+      plan.create = [];
+      plan.delete = [];
+    }
     if (plan.status && stableJson(plan.status) !== stableJson(operatorView(job.status))) {
       await api.applyStatus(job, plan.status);
-      if (job.metadata.uid) this.written.set(job.metadata.uid, plan.status);
+      // Only the restart counts are read back (withWrittenStatus): keep nothing else per job.
+      if (job.metadata.uid) this.written.set(job.metadata.uid, new Map(plan.status.runners.map((r) => [r.index, r.restarts ?? 0])));
     }
+    if (scaling?.event) plan.events.push(scaling.event);
     if (plan.staleRunnerIndexes.length > 0) await api.removeRunnerEntries(job, plan.staleRunnerIndexes);
     for (const e of plan.events) {
       // Events are for humans: losing one must not fail or repeat the reconcile.
@@ -174,7 +191,8 @@ export class IngestJobReconciler implements Reconciler {
       await api.removeFinalizer(job, FINALIZER);
       if (job.metadata.uid) this.forgetJob(job.metadata.uid, key);
     }
-    return plan.requeueAfterMs === undefined ? {} : { requeueAfterMs: plan.requeueAfterMs };
+    const requeue = [plan.requeueAfterMs, scaling?.recheckAfterMs].filter((x): x is number => x !== undefined);
+    return requeue.length === 0 ? {} : { requeueAfterMs: Math.min(...requeue) };
   }
 
   private classify(err: unknown): TerminalError | undefined {
