@@ -15,6 +15,7 @@ import { CoreV1Api, CustomObjectsApi, Watch } from '@kubernetes/client-node';
 import type { KubeConfig, V1Pod } from '@kubernetes/client-node';
 import { GROUP, PLURAL, VERSION } from '../api/types.ts';
 import type { IngestJob } from '../api/types.ts';
+import { SpecInterner, slimIngestJob, slimPod } from './cache-transform.ts';
 import { Controller } from './controller.ts';
 import { CountingKubeConfig } from './counting-kube-config.ts';
 import { Informer } from './informer.ts';
@@ -27,13 +28,6 @@ import { OperatorMetrics, startHealthServer } from './metrics.ts';
 import { LABEL_JOB, objectKey } from './names.ts';
 import { IngestJobReconciler } from './reconciler.ts';
 import { WorkQueue } from './work-queue.ts';
-
-/** controller-runtime's default cache transform: managedFields are large and never read here. */
-function stripManagedFields<T extends object>(o: T): T {
-  const meta = (o as { metadata?: Record<string, unknown> }).metadata;
-  if (meta?.managedFields === undefined) return o;
-  return { ...o, metadata: { ...meta, managedFields: undefined } };
-}
 
 export interface OperatorOptions {
   kubeConfig: KubeConfig;
@@ -61,6 +55,8 @@ export class Operator {
   private readonly jobs: Informer<IngestJob>;
   private readonly pods: Informer<V1Pod>;
   private readonly queue: WorkQueue;
+  /** Pods by their job's key (an index, as client-go's indexers): a reconcile reads its own pods only. */
+  private readonly podsByJob = new Map<string, Map<string, V1Pod>>();
   private readonly reconciler: IngestJobReconciler;
   private controller: Controller | undefined;
   private elector: LeaderElector | undefined;
@@ -78,15 +74,16 @@ export class Operator {
     const core = kc.makeApiClient(CoreV1Api);
     const ns = opts.namespace;
     const resyncMs = opts.resyncMs ?? 600_000;
+    const specs = new SpecInterner();
 
     this.jobs = new Informer<IngestJob>({
-      name: 'ingestjobs', path: ingestJobsPath(ns), watch, log, resyncMs, transform: stripManagedFields,
+      name: 'ingestjobs', path: ingestJobsPath(ns), watch, log, resyncMs, transform: (j) => slimIngestJob(j, specs),
       list: async () => (ns
         ? await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL })
         : await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as ListResult<IngestJob>,
     });
     this.pods = new Informer<V1Pod>({
-      name: 'pods', path: podsPath(ns), watch, log, labelSelector: LABEL_JOB, transform: stripManagedFields,
+      name: 'pods', path: podsPath(ns), watch, log, labelSelector: LABEL_JOB, transform: slimPod,
       list: async () => (ns
         ? await core.listNamespacedPod({ namespace: ns, labelSelector: LABEL_JOB })
         : await core.listPodForAllNamespaces({ labelSelector: LABEL_JOB })) as ListResult<V1Pod>,
@@ -96,27 +93,47 @@ export class Operator {
       api: new KubeOperatorApi(kc, this.identity),
       defaultImage: opts.defaultImage,
       log,
+      onScale: (job, from, to) => this.metrics.jobs.scaled(job, from, to),
       cache: {
         getJob: (namespace, name) => this.jobs.get(namespace, name),
-        podsOfJob: (namespace, job) => this.pods.list().filter((p) => p.metadata?.namespace === namespace && p.metadata?.labels?.[LABEL_JOB] === job),
+        podsOfJob: (namespace, job) => [...(this.podsByJob.get(objectKey(namespace, job))?.values() ?? [])],
       },
     });
 
-    const enqueueJob = (j: IngestJob): void => this.queue.add(objectKey(j.metadata.namespace ?? '', j.metadata.name));
+    const enqueueJob = (j: IngestJob): void => {
+      this.metrics.jobs.observe(j);
+      this.queue.add(objectKey(j.metadata.namespace ?? '', j.metadata.name));
+    };
     this.jobs.on('add', enqueueJob);
     this.jobs.on('update', enqueueJob);
     this.jobs.on('resync', enqueueJob);
     this.jobs.on('delete', (j) => {
-      enqueueJob(j);
+      this.queue.add(objectKey(j.metadata.namespace ?? '', j.metadata.name));
+      this.metrics.jobs.forget(j);
       if (j.metadata.uid) this.reconciler.forgetJob(j.metadata.uid, objectKey(j.metadata.namespace ?? '', j.metadata.name));
     });
-    const enqueuePod = (p: V1Pod): void => {
+    const podJob = (p: V1Pod): string | undefined => {
       const job = p.metadata?.labels?.[LABEL_JOB];
-      if (job) this.queue.add(objectKey(p.metadata?.namespace ?? '', job));
+      return job ? objectKey(p.metadata?.namespace ?? '', job) : undefined;
     };
-    this.pods.on('add', enqueuePod);
-    this.pods.on('update', enqueuePod);
-    this.pods.on('delete', enqueuePod);
+    const indexPod = (p: V1Pod): void => {
+      const key = podJob(p);
+      if (!key) return;
+      let pods = this.podsByJob.get(key);
+      if (!pods) this.podsByJob.set(key, (pods = new Map()));
+      pods.set(p.metadata?.name ?? '', p);
+      this.queue.add(key);
+    };
+    this.pods.on('add', indexPod);
+    this.pods.on('update', indexPod);
+    this.pods.on('delete', (p) => {
+      const key = podJob(p);
+      if (!key) return;
+      const pods = this.podsByJob.get(key);
+      pods?.delete(p.metadata?.name ?? '');
+      if (pods?.size === 0) this.podsByJob.delete(key);
+      this.queue.add(key);
+    });
   }
 
   /** Informers synced: the /readyz answer. */
