@@ -2,8 +2,9 @@
  * Per-job metrics from the operator's cache, so alerts on a job need no runner scrape: the
  * numbers come from each IngestJob's status (the operator's aggregates of its runners' entries).
  *
- * Label sets are bounded: `namespace` and `ingestjob` (one series per job and metric; a deleted
- * job's series are removed), `phase` (the six phases), `direction` (up, down). Values are read
+ * Label sets are bounded: `ingestjob` (`namespace/name`, as the runners label theirs: a
+ * `namespace` label would clash with Prometheus' target label of the operator pod; one series per
+ * job and metric, a deleted job's series are removed), `phase` (the six phases), `direction`. Values are read
  * at scrape time from a small record per job, so checkpoint age is current at every scrape and
  * nothing is updated per reconcile.
  */
@@ -28,7 +29,7 @@ interface JobSample {
   recommended?: number;
 }
 
-type JobLabels = 'namespace' | 'ingestjob';
+type JobLabels = 'ingestjob';
 
 export class JobMetrics {
   private readonly jobs = new Map<string, JobSample>();
@@ -39,12 +40,12 @@ export class JobMetrics {
     const jobs = this.jobs;
     const perJob = (name: string, help: string, value: (j: JobSample) => number | undefined): Gauge<JobLabels> =>
       new Gauge({
-        name, help, labelNames: ['namespace', 'ingestjob'], registers,
+        name, help, labelNames: ['ingestjob'], registers,
         collect() {
           this.reset(); // deleted jobs lose their series here
           for (const j of jobs.values()) {
             const v = value(j);
-            if (v !== undefined) this.set({ namespace: j.namespace, ingestjob: j.name }, v);
+            if (v !== undefined) this.set({ ingestjob: `${j.namespace}/${j.name}` }, v);
           }
         },
       });
@@ -64,7 +65,7 @@ export class JobMetrics {
     perJob('sluice_operator_job_checkpoint_age_seconds', 'Seconds since the job\'s newest checkpoint completed on every runner.', (j) => (j.checkpointAt === undefined ? undefined : Math.max(0, (now() - j.checkpointAt) / 1000)));
     perJob('sluice_operator_job_checkpoint_duration_seconds', 'Duration of the job\'s newest completed checkpoint (its slowest runner).', (j) => j.checkpointSeconds);
     perJob('sluice_operator_autoscaler_recommended_parallelism', 'Parallelism the autoscaler recommended last (spec.autoscaler).', (j) => j.recommended);
-    this.scalings = new Counter({ name: 'sluice_operator_autoscaler_scalings_total', help: 'Changes of spec.parallelism the autoscaler made, by direction.', labelNames: ['namespace', 'ingestjob', 'direction'], registers });
+    this.scalings = new Counter({ name: 'sluice_operator_autoscaler_scalings_total', help: 'Changes of spec.parallelism the autoscaler made, by direction.', labelNames: ['ingestjob', 'direction'], registers });
   }
 
   /** The job as the cache shows it now. */
@@ -90,10 +91,10 @@ export class JobMetrics {
   forget(job: IngestJob): void {
     const ns = job.metadata.namespace ?? '';
     this.jobs.delete(`${ns}/${job.metadata.name}`);
-    for (const direction of ['up', 'down']) this.scalings.remove({ namespace: ns, ingestjob: job.metadata.name, direction });
+    for (const direction of ['up', 'down']) this.scalings.remove({ ingestjob: `${ns}/${job.metadata.name}`, direction });
   }
 
   scaled(job: IngestJob, from: number, to: number): void {
-    this.scalings.inc({ namespace: job.metadata.namespace ?? '', ingestjob: job.metadata.name, direction: to > from ? 'up' : 'down' });
+    this.scalings.inc({ ingestjob: `${job.metadata.namespace ?? ''}/${job.metadata.name}`, direction: to > from ? 'up' : 'down' });
   }
 }
