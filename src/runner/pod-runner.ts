@@ -130,7 +130,6 @@ async function runJob(config: RuntimeConfig, o: RunnerOptions, x: RunContext): P
   let run: PipelineRun | null = null;
   let checkpoint: { id: number; at: number | null; durationMs: number | null } | null = null;
   let final: RunnerStatus | null = null;
-  const lag = (): number | undefined => run?.reader.metrics().lag;
   const status = (state: RunnerState, finished: boolean, message?: string): RunnerStatus => {
     const s = run!.runner.status;
     const source = run!.reader.metrics();
