@@ -142,6 +142,12 @@ test('a. kubectl scale drives spec.parallelism 1 → 3 → 2 while records flow:
     const scale = JSON.parse(await c.kubectl(['get', `ingestjob/${name}`, '-n', c.namespace, '--subresource=scale', '-o', 'json'])) as { spec: { replicas: number }; status: { replicas: number; selector: string } };
     assert.deepEqual(scale.spec, { replicas: 3 });
     assert.deepEqual(scale.status, { replicas: 3, selector: `sluice.dev/job=${name}` });
+    // kubectl scale owns spec.parallelism through the subresource: an autoscaler would stand down
+    const owners = (three.metadata.managedFields as Array<{ manager: string; subresource?: string; fieldsV1?: { 'f:spec'?: Record<string, unknown> } }>)
+      .filter((m) => m.fieldsV1?.['f:spec'] && 'f:parallelism' in m.fieldsV1['f:spec']!);
+    assert.equal(owners.length, 1, JSON.stringify(owners));
+    assert.match(owners[0]!.manager, /^kubectl/);
+    assert.equal(owners[0]!.subresource, 'scale');
 
     await c.kubectl(['scale', `ingestjob/${name}`, '-n', c.namespace, '--replicas=2']);
     const two = await until('2 runners of the new spec committing', async () => {
