@@ -107,15 +107,21 @@ export class KubeOperatorApi implements OperatorApi {
 
   async ensureRbac(r: RunnerRbac): Promise<void> {
     const ns = r.serviceAccount.metadata!.namespace!;
-    await ignore([409], this.core.createNamespacedServiceAccount({ namespace: ns, body: r.serviceAccount, fieldManager: FIELD_MANAGER }));
-    try {
-      await this.rbac.createNamespacedRole({ namespace: ns, body: r.role, fieldManager: FIELD_MANAGER });
-    } catch (err) {
-      if (httpStatus(err) !== 409) throw err;
-      // It exists: make its rules ours again (a hand edit could have widened or broken them).
-      await this.rbac.replaceNamespacedRole({ name: r.role.metadata!.name!, namespace: ns, body: r.role, fieldManager: FIELD_MANAGER });
-    }
-    await ignore([409], this.rbac.createNamespacedRoleBinding({ namespace: ns, body: r.roleBinding, fieldManager: FIELD_MANAGER }));
+    // Independent objects (a RoleBinding may name a Role that does not exist yet): one round trip.
+    const role = async (): Promise<void> => {
+      try {
+        await this.rbac.createNamespacedRole({ namespace: ns, body: r.role, fieldManager: FIELD_MANAGER });
+      } catch (err) {
+        if (httpStatus(err) !== 409) throw err;
+        // It exists: make its rules ours again (a hand edit could have widened or broken them).
+        await this.rbac.replaceNamespacedRole({ name: r.role.metadata!.name!, namespace: ns, body: r.role, fieldManager: FIELD_MANAGER });
+      }
+    };
+    await Promise.all([
+      ignore([409], this.core.createNamespacedServiceAccount({ namespace: ns, body: r.serviceAccount, fieldManager: FIELD_MANAGER })),
+      role(),
+      ignore([409], this.rbac.createNamespacedRoleBinding({ namespace: ns, body: r.roleBinding, fieldManager: FIELD_MANAGER })),
+    ]);
   }
 
   async recordEvent(job: IngestJob, e: JobEvent): Promise<void> {

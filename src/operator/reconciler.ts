@@ -164,29 +164,44 @@ export class IngestJobReconciler implements Reconciler {
       plan.create = [];
       plan.delete = [];
     }
-    if (plan.status && stableJson(plan.status) !== stableJson(operatorView(job.status))) {
-      await api.applyStatus(job, plan.status);
+    const status = plan.status && stableJson(plan.status) !== stableJson(operatorView(job.status)) ? plan.status : undefined;
+    const writeStatus = async (): Promise<void> => {
+      if (!status) return;
+      await api.applyStatus(job, status);
       // Only the restart counts are read back (withWrittenStatus): keep nothing else per job.
-      if (job.metadata.uid) this.written.set(job.metadata.uid, new Map(plan.status.runners.map((r) => [r.index, r.restarts ?? 0])));
-    }
+      if (job.metadata.uid) this.written.set(job.metadata.uid, new Map(status.runners.map((r) => [r.index, r.restarts ?? 0])));
+    };
+    // The status goes first when pods are deleted: a restart is counted before its pod goes. Pods
+    // created carry their restart count in an annotation, so creation does not wait for the status
+    // write; the ServiceAccount must exist before a pod naming it is admitted, so RBAC goes first.
+    // Round trips from a new job to its pods: finalizer, then status ∥ RBAC, then the pods.
+    let statusWritten: Promise<void> | undefined;
+    if (plan.delete.length > 0 || plan.create.length === 0) await writeStatus();
+    else statusWritten = writeStatus();
     if (scaling?.event) plan.events.push(scaling.event);
     if (plan.staleRunnerIndexes.length > 0) await api.removeRunnerEntries(job, plan.staleRunnerIndexes);
-    for (const e of plan.events) {
-      // Events are for humans: losing one must not fail or repeat the reconcile.
-      await api.recordEvent(job, e).catch((err: unknown) => this.opts.log?.(`${ns}/${job.metadata.name}: event ${e.reason} not recorded: ${apiMessage(err)}`));
-    }
     const exp = this.expectationsOf(key);
     for (const d of plan.delete) {
       await api.deletePod(ns, d.name, d.uid);
       exp.deleted.add(d.uid);
     }
     if (plan.create.length > 0) {
-      await api.ensureRbac(buildRunnerRbac(job));
-      for (const pod of plan.create) {
-        await api.createPod(pod);
-        exp.created.set(pod.metadata!.name!, { pod, at: now });
+      try {
+        await Promise.all([statusWritten, api.ensureRbac(buildRunnerRbac(job))]);
+        await Promise.all(plan.create.map(async (pod) => {
+          await api.createPod(pod);
+          exp.created.set(pod.metadata!.name!, { pod, at: now });
+        }));
+      } catch (err) {
+        // A terminal error's own status write must land after this one, never before it.
+        await statusWritten?.catch(() => undefined);
+        throw err;
       }
     }
+    await statusWritten;
+    // Events are for humans: after the writes they describe, and losing one must not fail or
+    // repeat the reconcile.
+    await Promise.all(plan.events.map((e) => api.recordEvent(job, e).catch((err: unknown) => this.opts.log?.(`${ns}/${job.metadata.name}: event ${e.reason} not recorded: ${apiMessage(err)}`))));
     if (plan.removeFinalizer) {
       await api.removeFinalizer(job, FINALIZER);
       if (job.metadata.uid) this.forgetJob(job.metadata.uid, key);
