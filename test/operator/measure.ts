@@ -36,15 +36,16 @@ async function freePort(): Promise<number> {
   return port;
 }
 
-interface Scrape { requests: Map<string, number>; rss: number; reconciles: number }
+interface Scrape { requests: Map<string, number>; rss: number; heap: number; reconciles: number }
 
 async function scrape(port: number): Promise<Scrape> {
   const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const requests = new Map<string, number>();
   for (const m of text.matchAll(/^sluice_operator_api_requests_total\{verb="([^"]+)",resource="([^"]*)"\} (\d+)/gm)) requests.set(`${m[1]} ${m[2]}`, Number(m[3]));
   const rss = Number(/^sluice_operator_process_resident_memory_bytes (\d+)/m.exec(text)?.[1] ?? 0);
+  const heap = Number(/^sluice_operator_nodejs_heap_size_used_bytes (\d+)/m.exec(text)?.[1] ?? 0);
   const reconciles = [...text.matchAll(/^sluice_operator_reconcile_total\{result="[^"]+"\} (\d+)/gm)].reduce((a, m) => a + Number(m[1]), 0);
-  return { requests, rss, reconciles };
+  return { requests, rss, heap, reconciles };
 }
 
 const h = await startHarness('sluice-measure');
@@ -66,7 +67,7 @@ async function allSuspended(): Promise<true | undefined> {
 let op = startOperator();
 try {
   await poll('operator ready', async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).ok ? true : undefined), 30_000);
-  const idleRss = (await scrape(port)).rss;
+  const { rss: idleRss, heap: idleHeap } = await scrape(port);
   const t0 = Date.now();
   let next = 0;
   await Promise.all(Array.from({ length: 8 }, async () => {
@@ -98,7 +99,7 @@ try {
   await poll('operator ready again', async () => ((await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.ok ? true : undefined), 120_000);
   await poll(`${jobs} reconciles after the restart`, async () => ((await scrape(port)).reconciles >= jobs ? true : undefined), 30 * 60_000);
   const coldStartMs = Date.now() - coldT0;
-  const coldRss = (await scrape(port)).rss;
+  const { rss: coldRss, heap: coldHeap } = await scrape(port);
   const coldRequests = [...(await scrape(port)).requests.entries()].filter(([k]) => !k.endsWith(' leases')).reduce((a, [, v]) => a + v, 0);
 
   // Latency from create to pod, with runners that really start (fake runner on the harness node).
@@ -137,6 +138,7 @@ try {
     },
     createToPodMs: { samples: latencies.map((l) => l.podCreatedMs), median: median(latencies.map((l) => l.podCreatedMs)) },
     createToRunningMs: { samples: latencies.map((l) => l.runningMs), median: median(latencies.map((l) => l.runningMs)) },
+    operatorHeapUsedMiB: { noJobs: Number((idleHeap / 2 ** 20).toFixed(1)), withSuspendedJobs: Number((afterIdle.heap / 2 ** 20).toFixed(1)), afterColdStart: Number((coldHeap / 2 ** 20).toFixed(1)) },
     operatorRssMiB: {
       noJobs: Number((idleRss / 2 ** 20).toFixed(1)),
       afterFirstReconcile: Number((settledRss / 2 ** 20).toFixed(1)),
