@@ -72,7 +72,10 @@ export class KubeOperatorApi implements OperatorApi {
   }
 
   async removeRunnerEntries(job: IngestJob, indexes: number[]): Promise<void> {
-    const runners = job.status?.runners ?? [];
+    // Positions from a fresh read: the cached job predates the status this reconcile just applied
+    // and the runners' own applies, so its list order may be stale.
+    const fresh = await this.custom.getNamespacedCustomObjectStatus(this.ref(job)) as IngestJob;
+    const runners = fresh.status?.runners ?? [];
     // Highest position first so earlier removals do not shift later ones; each guarded by a test
     // of its index so a concurrent reorder fails the patch instead of removing the wrong entry.
     const ops = runners
@@ -81,7 +84,13 @@ export class KubeOperatorApi implements OperatorApi {
       .sort((a, b) => b.pos - a.pos)
       .flatMap(({ r, pos }) => [{ op: 'test', path: `/status/runners/${pos}/index`, value: r.index }, { op: 'remove', path: `/status/runners/${pos}` }]);
     if (ops.length === 0) return;
-    await this.custom.patchNamespacedCustomObjectStatus({ ...this.ref(job), body: ops, fieldManager: FIELD_MANAGER }, jsonPatch);
+    try {
+      await this.custom.patchNamespacedCustomObjectStatus({ ...this.ref(job), body: ops, fieldManager: FIELD_MANAGER }, jsonPatch);
+    } catch (err) {
+      // 422 is a failed `test`: the list changed since the read. Retry, never a bad spec.
+      if (httpStatus(err) === 422) throw new Error(`status.runners of ${job.metadata.name} changed while removing entries ${indexes.join(', ')}`, { cause: err });
+      throw err;
+    }
   }
 
   async scaleJob(job: IngestJob, from: number, to: number): Promise<void> {

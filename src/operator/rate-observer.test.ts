@@ -43,3 +43,14 @@ test('partitions are unknown unless every runner reports its splits; a runner ow
   assert.equal(r.metrics!.partitions, undefined);
   assert.equal(r.metrics!.perRunnerRate, 1000);
 });
+
+test('a backlog seen in one report waits for the next: the true rate comes from the newest backlogged run only', () => {
+  const o = new RateObserver();
+  o.observe([entry(0, 0, 0, 0)], 1);
+  o.observe([entry(0, 30_000, 300, 0)], 1); // 10/s, input-bound
+  assert.match(o.observe([entry(0, 31_000, 310, 90_000)], 1).missing!, /backlog in one report only/);
+  // 31 s → 33 s under a backlog: 20000 records in 2 s, not the diluted rate of the whole window
+  const r = o.observe([entry(0, 33_000, 20_310, 80_000)], 1);
+  assert.equal(r.metrics!.perRunnerRate, 10_000);
+  assert.equal(r.metrics!.lag, 80_000);
+});

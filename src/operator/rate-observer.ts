@@ -5,10 +5,10 @@
  *
  *   - committed rate of runner i = Δrecords / Δt over its samples of the last RATE_WINDOW_MS;
  *   - input rate = committed rate + Δlag / Δt (what arrived = what was processed + backlog growth);
- *   - true processing rate: the committed rate of a runner that had a backlog (lag > 0) at every
- *     sample of its span, so it was never waiting for input. Without such a runner the last one
- *     seen is used; without any, the highest observed rate (a lower bound: it can only over-size
- *     the job, never starve it).
+ *   - true processing rate: the committed rate over a runner's newest run of reports that all
+ *     had a backlog (lag > 0), so it never waited for input. A backlog seen in one report only
+ *     waits for the next (its rate is not known yet); without any backlog the last true rate seen
+ *     is used, or the highest observed rate (a lower bound: it can only over-size the job).
  * Samples of a runner restart with its epoch (a restarted runner's counters are restored ones) and
  * all of them with the parallelism (splits moved). Memory: a few samples per runner, per
  * autoscaled job only.
@@ -73,6 +73,7 @@ export class RateObserver {
     let partitions: number | undefined = 0;
     const backlogged: number[] = [];
     let observedMax = 0;
+    let waitingFor: number | undefined;
     for (let i = 0; i < parallelism; i++) {
       const r = byIndex.get(i)!;
       const { samples } = this.runners.get(i)!;
@@ -85,7 +86,19 @@ export class RateObserver {
       inputRate += Math.max(0, rate + (newest.lag - first.lag) / dt);
       if (r.splits === 0) continue; // owns no partition: says nothing about a runner's capacity
       observedMax = Math.max(observedMax, rate);
-      if (samples.every((x) => x.lag > 0) && rate > 0) backlogged.push(rate);
+      let k = samples.length;
+      while (k > 0 && samples[k - 1]!.lag > 0) k--;
+      const run = samples.slice(k);
+      if (run.length >= 2) {
+        const t = (run.at(-1)!.at - run[0]!.at) / 1000;
+        const r = Math.max(0, run.at(-1)!.records - run[0]!.records) / t;
+        if (r > 0) backlogged.push(r);
+      } else if (run.length === 1) {
+        waitingFor ??= i;
+      }
+    }
+    if (backlogged.length === 0 && waitingFor !== undefined && this.capacity === undefined) {
+      return { missing: `runner ${waitingFor} has a backlog in one report only: its processing rate is not known yet` };
     }
     let perRunnerRate: number;
     if (backlogged.length > 0) {

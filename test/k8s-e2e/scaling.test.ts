@@ -190,15 +190,19 @@ test('b. spec.autoscaler: a producer burst raises parallelism, the lag clears, a
     }, 120_000);
     assert.equal(idle.spec.parallelism, 1);
 
-    // Bursts until one outruns a single runner for a few reports (how fast a runner is depends on
-    // the machine): each waits for either a scale-up or the lag cleared again.
+    // A burst the runner cannot keep up with in real time: produced while the job is suspended,
+    // so the resumed runner starts with all of it as lag. Bigger bursts until one lasts for a few
+    // of its reports (how fast a runner is depends on the machine).
     let scaledUp: IngestJob | undefined;
-    for (let round = 0; round < 6 && !scaledUp; round++) {
-      await producer.burst(200_000);
+    for (let round = 0, burst = 300_000; round < 3 && !scaledUp; round++, burst *= 2) {
+      await c.kubectl(['patch', 'ij', name, '-n', c.namespace, '--type', 'merge', '-p', '{"spec":{"suspend":true}}']);
+      await until(`round ${round}: suspended`, async () => ((await c.getJob(name))?.status?.phase === 'Suspended' && (await jobPods(name)).length === 0 ? true : undefined), 90_000);
+      await producer.burst(burst);
+      await c.kubectl(['patch', 'ij', name, '-n', c.namespace, '--type', 'merge', '-p', '{"spec":{"suspend":false}}']);
       scaledUp = await until(`round ${round}: scaled up, or the burst caught up at parallelism 1`, async () => {
         const j = await c.getJob(name);
         if ((j?.spec.parallelism ?? 1) > 1) return { job: j! };
-        return (j?.status?.committed?.records ?? 0) >= producer.produced ? { job: undefined } : undefined;
+        return j?.status?.phase === 'Running' && (j.status.committed?.records ?? 0) >= producer.produced ? { job: undefined } : undefined;
       }, 300_000).then((r) => r.job);
     }
     assert.ok(scaledUp, `no scale-up after the bursts: ${JSON.stringify(scaledUp ?? (await c.getJob(name))?.status?.autoscaler)}`);
