@@ -39,7 +39,11 @@ export interface OperatorOptions {
   leaderElection: Omit<LeaderElectionOptions, 'kubeConfig' | 'identity'> & { identity?: string } | false;
   /** Image of runner pods whose spec.runner.image is unset. @default 'sluice/runner:0.1.0' */
   defaultImage?: string;
-  /** Concurrent reconciles of different jobs. @default 2 */
+  /**
+   * Concurrent reconciles of different jobs (one job is never reconciled twice at once). Most of a
+   * reconcile is waiting for the apiserver, so this sets how fast thousands of jobs are first
+   * reconciled. @default 8
+   */
   workers?: number;
   /** Re-enqueue every job this often. @default 600000 (10 min) */
   resyncMs?: number;

@@ -199,9 +199,11 @@ export class IngestJobReconciler implements Reconciler {
       }
     }
     await statusWritten;
-    // Events are for humans: after the writes they describe, and losing one must not fail or
-    // repeat the reconcile.
-    await Promise.all(plan.events.map((e) => api.recordEvent(job, e).catch((err: unknown) => this.opts.log?.(`${ns}/${job.metadata.name}: event ${e.reason} not recorded: ${apiMessage(err)}`))));
+    // Events are for humans: sent after the writes they describe and not waited for (a round
+    // trip less per reconcile); losing one must not fail or repeat the reconcile.
+    for (const e of plan.events) {
+      api.recordEvent(job, e).catch((err: unknown) => this.opts.log?.(`${ns}/${job.metadata.name}: event ${e.reason} not recorded: ${apiMessage(err)}`));
+    }
     if (plan.removeFinalizer) {
       await api.removeFinalizer(job, FINALIZER);
       if (job.metadata.uid) this.forgetJob(job.metadata.uid, key);
