@@ -70,8 +70,21 @@ try {
   const { rss: idleRss, heap: idleHeap } = await scrape(port);
   const t0 = Date.now();
   let next = 0;
+  // A busy apiserver may drop a connection (HTTP/2 GOAWAY): retry; 409 means the first try landed.
+  const create = async (name: string): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await createJob(h, testJob(h, name, { suspend: true }));
+        return;
+      } catch (err) {
+        if ((err as { code?: number }).code === 409) return;
+        if (attempt >= 5) throw err;
+        await new Promise((r) => setTimeout(r, 500 * attempt));
+      }
+    }
+  };
   await Promise.all(Array.from({ length: 8 }, async () => {
-    while (next < jobs) await createJob(h, testJob(h, `idle-${next++}`, { suspend: true }));
+    while (next < jobs) await create(`idle-${next++}`);
   }));
   const createMs = Date.now() - t0;
   await poll(`${jobs} jobs Suspended`, allSuspended, 30 * 60_000);
