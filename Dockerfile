@@ -4,7 +4,11 @@
 # Stages: build (npm ci with dev dependencies, tsc → dist/), prod-deps (production
 # node_modules only), runtime (node:24 slim, non-root 65532, ENTRYPOINT sluice).
 # The Node major matches package.json's `node` devDependency (24): tests and image run the same.
-ARG NODE_IMAGE=node:24-bookworm-slim
+# Pinned by digest (the multi-arch index of node:24-bookworm-slim, Node 24.18.0), so a rebuild
+# gets the very same base until someone moves the pin. To update it:
+#   docker buildx imagetools inspect node:24-bookworm-slim --format '{{json .Manifest.Digest}}'
+#   (or: crane digest node:24-bookworm-slim), paste the digest below, rebuild, run the tests.
+ARG NODE_IMAGE=node:24-bookworm-slim@sha256:6f7b03f7c2c8e2e784dcf9295400527b9b1270fd37b7e9a7285cf83b6951452d
 
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
@@ -25,15 +29,18 @@ FROM ${NODE_IMAGE}
 ENV NODE_ENV=production
 WORKDIR /app
 # User 65532 (the distroless "nonroot" id the chart and the operator's pods run as), and `sluice`
-# on PATH: the operator starts runner pods with command ["sluice"].
+# on PATH: the operator starts runner pods with command ["sluice"]. The launcher execs
+# bin/sluice.mjs itself, not `node bin/sluice.mjs`: its shebang carries the runner's Node flags
+# (--max-semi-space-size=16 keeps a runner under 200 MB), so the image starts sluice exactly as a
+# checkout, npx and the test kubelet do (test/image/dockerfile.test.ts checks this).
 RUN groupadd --gid 65532 sluice \
  && useradd --uid 65532 --gid 65532 --no-create-home --home-dir /tmp --shell /usr/sbin/nologin sluice \
- && printf '#!/bin/sh\nexec node /app/bin/sluice.mjs "$@"\n' > /usr/local/bin/sluice \
+ && printf '#!/bin/sh\nexec /app/bin/sluice.mjs "$@"\n' > /usr/local/bin/sluice \
  && chmod 0755 /usr/local/bin/sluice
 COPY --from=prod-deps /app/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY package.json ./
-COPY bin/sluice.mjs ./bin/sluice.mjs
+COPY --chmod=0755 bin/sluice.mjs ./bin/sluice.mjs
 # Pods run with a read-only root filesystem and an emptyDir at /tmp; nothing here writes elsewhere.
 USER 65532:65532
 ENTRYPOINT ["sluice"]

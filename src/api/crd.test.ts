@@ -58,7 +58,10 @@ describe('crds/ingestjob.yaml', () => {
     assert.equal(version!.name, 'v1alpha1');
     assert.equal(version!.served, true);
     assert.equal(version!.storage, true);
-    assert.deepEqual(version!.subresources, { status: {} });
+    assert.deepEqual(version!.subresources, {
+      status: {},
+      scale: { specReplicasPath: '.spec.parallelism', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' },
+    });
     assert.deepEqual(
       version!.additionalPrinterColumns.map((c) => [c.name, c.type, c.jsonPath]),
       [
@@ -136,5 +139,30 @@ describe('schema.ts', () => {
     }
     const fileSize = specSchema.properties!.sink!.properties!.rollingPolicy!.properties!.fileSize!;
     assert.equal(fileSize.description, 'Roll before writing once the file is larger than this. Flink: sink.rolling-policy.file-size. Default: "128MB".');
+  });
+});
+
+describe('the scale subresource', () => {
+  it('points at schema fields of the right types (kubectl scale, HPA, KEDA)', () => {
+    const { specReplicasPath, statusReplicasPath, labelSelectorPath } = (buildIngestJobCrd() as {
+      spec: { versions: Array<{ subresources: { scale: Record<string, string> } }> };
+    }).spec.versions[0]!.subresources.scale as Record<string, string>;
+    const at = (p: string): JSONSchemaProps | undefined =>
+      p.split('.').slice(1).reduce<JSONSchemaProps | undefined>((node, key) => node?.properties?.[key], ingestJobSchema);
+    assert.equal(at(specReplicasPath!)?.type, 'integer');
+    // The apiserver fills it in, so GET /scale of a job that never set it reads 1, not 0 (an HPA
+    // treats 0 replicas as "autoscaling disabled").
+    assert.equal(at(specReplicasPath!)?.default, 1);
+    assert.equal(at(statusReplicasPath!)?.type, 'integer');
+    assert.equal(at(labelSelectorPath!)?.type, 'string');
+  });
+
+  it('spec.autoscaler refuses minParallelism above maxParallelism, naming the field', () => {
+    const rules = specSchema.properties!.autoscaler!['x-kubernetes-validations']!;
+    assert.equal(rules.length, 1);
+    assert.equal(evaluateRule(rules[0]!.rule, { minParallelism: 4, maxParallelism: 2 }), false);
+    assert.equal(evaluateRule(rules[0]!.rule, { minParallelism: 2, maxParallelism: 2 }), true);
+    assert.equal(evaluateRule(rules[0]!.rule, { minParallelism: 9 }), true);
+    assert.equal(rules[0]!.fieldPath, '.minParallelism');
   });
 });

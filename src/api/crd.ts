@@ -31,7 +31,11 @@ export function buildIngestJobCrd(): Record<string, unknown> {
           name: VERSION,
           served: true,
           storage: true,
-          subresources: { status: {} },
+          // scale: `kubectl scale ij/NAME --replicas=N`, an HPA and KEDA drive spec.parallelism.
+          subresources: {
+            status: {},
+            scale: { specReplicasPath: '.spec.parallelism', statusReplicasPath: '.status.replicas', labelSelectorPath: '.status.selector' },
+          },
           additionalPrinterColumns: [
             { name: 'Phase', type: 'string', jsonPath: '.status.phase', description: 'Summary of the conditions.' },
             { name: 'Records', type: 'integer', jsonPath: '.status.committed.records', description: 'Records committed.' },

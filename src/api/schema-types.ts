@@ -36,6 +36,8 @@ export interface JSONSchemaProps {
   minItems?: number;
   maxItems?: number;
   maxProperties?: number;
+  /** Filled in by the apiserver when the field is absent (structural schema defaulting). */
+  default?: string | number | boolean;
   /** Only for `x-kubernetes-int-or-string`: `[{type: integer}, {type: string}]`. */
   anyOf?: JSONSchemaProps[];
   'x-kubernetes-int-or-string'?: true;

@@ -449,6 +449,27 @@ const resourceList = (description: string): JSONSchemaProps => ({
   maxProperties: 32,
 });
 
+/**
+ * The lag autoscaler (src/operator/autoscaler.ts): it changes spec.parallelism through the scale
+ * subresource, as the Flink Kubernetes Operator's autoscaler changes vertex parallelism.
+ */
+const autoscalerSchema: JSONSchemaProps = obj(
+  'Lag-driven parallelism: the operator sets spec.parallelism so the source lag is caught up within targetCatchUp at the rate each runner is seen to process. Stands down while another manager (an HPA, KEDA, kubectl scale) scales the job through the scale subresource. Flink: job.autoscaler.*.',
+  {
+    enabled: bool(doc('Let the operator change spec.parallelism.', 'job.autoscaler.enabled', false)),
+    minParallelism: int(doc('Fewest runners.', 'job.autoscaler.vertex.min-parallelism', 1), { minimum: 1, maximum: 1024, format: 'int32' }),
+    maxParallelism: int(doc("Most runners; never more than the topic's partitions (a runner without a partition idles).", 'job.autoscaler.vertex.max-parallelism', '(the partition count)'), { minimum: 1, maximum: 1024, format: 'int32' }),
+    targetCatchUp: duration(doc('How long catching up the current lag may take, on top of keeping up with the input.', 'job.autoscaler.catch-up.duration', '5m')),
+    stabilizationWindow: duration(doc('Scale down only to the highest parallelism recommended over this window (as an HPA\'s scaleDown stabilization window); scaling up is immediate.', 'job.autoscaler.scale-down.interval', '5m')),
+    cooldown: duration(doc('No change for this long after a change: the new runners restore and their rate settles first.', 'job.autoscaler.stabilization.interval', '1m')),
+  },
+  {
+    'x-kubernetes-validations': [
+      rule('!has(self.minParallelism) || !has(self.maxParallelism) || self.minParallelism <= self.maxParallelism', 'minParallelism must not exceed maxParallelism', '.minParallelism'),
+    ],
+  },
+);
+
 const jfsNamespaceDefined = (pathExpr: string): string =>
   `!${pathExpr}.startsWith('jfs://') || (has(self.storage) && has(self.storage.jindofs) && ${pathExpr}.split('/')[2] in self.storage.jindofs.namespaces)`;
 /**
@@ -474,7 +495,7 @@ export const specSchema: JSONSchemaProps = obj(
       interval: duration(doc('Time between checkpoints (at least 10ms).', 'execution.checkpointing.interval (env.enable_checkpointing)', D.checkpointInterval)),
       dir: str(doc('Where checkpoint state lives.', 'execution.checkpointing.dir', '<sink.path>/_sluice'), { pattern: STORAGE_PATH_PATTERN }),
     }),
-    parallelism: int(doc('Runner pods; Kafka partitions are spread over them as Flink does.', 'parallelism.default', D.parallelism), { minimum: 1, maximum: 1024, format: 'int32' }),
+    parallelism: int(doc('Runner pods; Kafka partitions are spread over them as Flink does. The scale subresource\'s replicas (kubectl scale, an HPA, KEDA, spec.autoscaler).', 'parallelism.default', D.parallelism), { minimum: 1, maximum: 1024, format: 'int32', default: D.parallelism }),
     storage: storageSchema,
     runner: obj('The runner pods.', {
       image: str(doc('Runner image.', null, '(the operator\'s own image)'), { maxLength: 512 }),
@@ -492,6 +513,7 @@ export const specSchema: JSONSchemaProps = obj(
       }),
     }),
     suspend: bool(doc('Stop the runners after a final checkpoint; false resumes from it.', null, false)),
+    autoscaler: autoscalerSchema,
   },
   {
     required: ['source', 'sink'],
@@ -606,10 +628,38 @@ export const statusSchema: JSONSchemaProps = obj('Observed state, written by the
       finished: bool('Bounded input fully committed by this runner.'),
       recentPartitions: { type: 'array', description: 'This runner\'s most recently committed partitions (bounded).', maxItems: 5, items: partitionItem },
       partitionsTotal: int('Partitions this runner has written.', { minimum: 0 }),
+      splits: int('Source splits (Kafka partitions) this runner reads; their sum over runners bounds the autoscaler.', { minimum: 0 }),
       message: str('Why the runner is in its state (e.g. the error of a failed run).', { maxLength: 1024 }),
     }, { required: ['index', 'state'] }),
   },
   lastAppliedSpecHash: str('Hash of the spec the runners run; a change restarts them from the last checkpoint.', { maxLength: 128 }),
+  replicas: int('Runner pods that exist and are not terminating: the scale subresource\'s status.replicas.', { minimum: 0, format: 'int32' }),
+  selector: str('Label selector of the runner pods (the scale subresource\'s status.selector, for an HPA).', { maxLength: 512 }),
+  autoscaler: obj('What the autoscaler (spec.autoscaler) saw and did last.', {
+    state: oneOfEnum('Active: it decides; StoodDown: another manager scales spec.parallelism; Disabled: spec.autoscaler.enabled is not true.', ['Active', 'StoodDown', 'Disabled']),
+    recommendedParallelism: int('Parallelism the last evaluation recommended (before the stabilization window).', { minimum: 0, format: 'int32' }),
+    lastScaleTime: timestamp('When it last changed spec.parallelism.'),
+    lastEvaluation: obj('The last evaluation.', {
+      time: timestamp('When.'),
+      reason: str('CamelCase reason: ScaledUp, ScaledDown, WithinDeadBand, Stabilizing, CoolingDown, MetricsUnavailable, AtBound, StoodDown.', { maxLength: 64, pattern: CONDITION_REASON_PATTERN }),
+      message: str('Why, with the figures (lag, rates, bounds).', { maxLength: 1024 }),
+      inputRate: str('Records per second arriving at the source (committed rate + lag growth), as a decimal.', { maxLength: 32 }),
+      perRunnerRate: str('Records per second one runner processes while it has a backlog, as a decimal.', { maxLength: 32 }),
+      lag: int('Source lag at the evaluation.', { minimum: 0 }),
+    }),
+    recent: {
+      type: 'array',
+      description: 'The last changes it made, newest first (bounded).',
+      maxItems: 5,
+      items: obj('One change of spec.parallelism.', {
+        time: timestamp('When.'),
+        from: int('Parallelism before.', { minimum: 0, format: 'int32' }),
+        to: int('Parallelism after.', { minimum: 0, format: 'int32' }),
+        reason: str('ScaledUp or ScaledDown.', { maxLength: 64, pattern: CONDITION_REASON_PATTERN }),
+        message: str('Why.', { maxLength: 1024 }),
+      }, { required: ['time', 'from', 'to', 'reason'] }),
+    },
+  }),
 });
 
 /** The whole resource as the CRD's openAPIV3Schema. metadata is the apiserver's own business. */

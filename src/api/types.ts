@@ -281,6 +281,41 @@ export interface IngestJobSpec {
   restartPolicy?: RestartPolicy;
   /** @default false */
   suspend?: boolean;
+  autoscaler?: AutoscalerSpec;
+}
+
+/** spec.autoscaler: the operator changes spec.parallelism from the source lag (src/operator/autoscaler.ts). */
+export interface AutoscalerSpec {
+  /** @default false */
+  enabled?: boolean;
+  /** @default 1 */
+  minParallelism?: number;
+  /** @default the topic's partition count */
+  maxParallelism?: number;
+  /** @default '5m' */
+  targetCatchUp?: string;
+  /** @default '5m' */
+  stabilizationWindow?: string;
+  /** @default '1m' */
+  cooldown?: string;
+}
+
+/** One change the autoscaler made. */
+export interface ScalingRecord {
+  time: string;
+  from: number;
+  to: number;
+  reason: string;
+  message?: string;
+}
+
+export interface AutoscalerStatus {
+  state?: 'Active' | 'StoodDown' | 'Disabled';
+  recommendedParallelism?: number;
+  lastScaleTime?: string;
+  lastEvaluation?: { time: string; reason: string; message?: string; inputRate?: string; perRunnerRate?: string; lag?: number };
+  /** Newest first, at most 5. */
+  recent?: ScalingRecord[];
 }
 
 export interface ObjectMeta {
@@ -336,6 +371,8 @@ export interface RunnerStatus {
   /** At most 5, newest first. */
   recentPartitions?: PartitionStatus[];
   partitionsTotal?: number;
+  /** Source splits (Kafka partitions) this runner reads. */
+  splits?: number;
   message?: string;
 }
 
@@ -351,6 +388,11 @@ export interface IngestJobStatus {
   partitions?: { total: number; recent: PartitionStatus[] };
   runners?: RunnerStatus[];
   lastAppliedSpecHash?: string;
+  /** The scale subresource's status.replicas: runner pods that exist and are not terminating. */
+  replicas?: number;
+  /** The scale subresource's status.selector: `sluice.dev/job=<name>`. */
+  selector?: string;
+  autoscaler?: AutoscalerStatus;
 }
 
 export interface IngestJob {

@@ -74,7 +74,7 @@ export async function operatorCommand(argv: string[]): Promise<number> {
       leaderElection: flags.has('no-leader-election') ? false : { namespace: leNamespace },
       // the chart sets SLUICE_RUNNER_IMAGE to the image it installed
       defaultImage: str(flags.get('runner-image'), 'runner-image') ?? process.env.SLUICE_RUNNER_IMAGE,
-      workers: int(flags.get('workers'), 'workers', 2),
+      workers: int(flags.get('workers'), 'workers', 8),
       log,
       onLostLeadership: () => {
         log('lost leadership: exiting');

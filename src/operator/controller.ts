@@ -15,7 +15,7 @@ import type { WorkQueue } from './work-queue.ts';
 export interface ControllerOptions {
   queue: WorkQueue;
   reconciler: Reconciler;
-  /** MaxConcurrentReconciles: different keys reconciled at once. @default 2 */
+  /** MaxConcurrentReconciles: different keys reconciled at once. @default 8 */
   workers?: number;
   metrics?: OperatorMetrics;
   log?: (line: string) => void;
@@ -31,7 +31,7 @@ export class Controller {
 
   start(): void {
     if (this.running.length > 0) return;
-    const n = Math.max(1, this.opts.workers ?? 2);
+    const n = Math.max(1, this.opts.workers ?? 8);
     for (let i = 0; i < n; i++) this.running.push(this.worker());
   }
 

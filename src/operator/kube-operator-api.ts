@@ -15,6 +15,7 @@ import { FIELD_MANAGER } from './names.ts';
 import type { OperatorApi } from './operator-api.ts';
 import type { JobEvent, OperatorStatus } from './runner-plan.ts';
 import type { RunnerRbac } from './runner-rbac.ts';
+import { AUTOSCALER_FIELD_MANAGER } from './scale-owner.ts';
 
 const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 const applyPatch = setHeaderOptions('Content-Type', PatchStrategy.ServerSideApply);
@@ -73,7 +74,10 @@ export class KubeOperatorApi implements OperatorApi {
   }
 
   async removeRunnerEntries(job: IngestJob, indexes: number[]): Promise<void> {
-    const runners = job.status?.runners ?? [];
+    // Positions from a fresh read: the cached job predates the status this reconcile just applied
+    // and the runners' own applies, so its list order may be stale.
+    const fresh = await this.custom.getNamespacedCustomObjectStatus(this.ref(job)) as IngestJob;
+    const runners = fresh.status?.runners ?? [];
     // Highest position first so earlier removals do not shift later ones; each guarded by a test
     // of its index so a concurrent reorder fails the patch instead of removing the wrong entry.
     const ops = runners
@@ -82,7 +86,25 @@ export class KubeOperatorApi implements OperatorApi {
       .sort((a, b) => b.pos - a.pos)
       .flatMap(({ r, pos }) => [{ op: 'test', path: `/status/runners/${pos}/index`, value: r.index }, { op: 'remove', path: `/status/runners/${pos}` }]);
     if (ops.length === 0) return;
-    await this.custom.patchNamespacedCustomObjectStatus({ ...this.ref(job), body: ops, fieldManager: FIELD_MANAGER }, jsonPatch);
+    try {
+      await this.custom.patchNamespacedCustomObjectStatus({ ...this.ref(job), body: ops, fieldManager: FIELD_MANAGER }, jsonPatch);
+    } catch (err) {
+      // 422 is a failed `test`: the list changed since the read. Retry, never a bad spec.
+      if (httpStatus(err) === 422) throw new Error(`status.runners of ${job.metadata.name} changed while removing entries ${indexes.join(', ')}`, { cause: err });
+      throw err;
+    }
+  }
+
+  async scaleJob(job: IngestJob, from: number, to: number): Promise<void> {
+    const body = [{ op: 'test', path: '/spec/replicas', value: from }, { op: 'replace', path: '/spec/replicas', value: to }];
+    try {
+      await this.custom.patchNamespacedCustomObjectScale({ ...this.ref(job), body, fieldManager: AUTOSCALER_FIELD_MANAGER }, jsonPatch);
+    } catch (err) {
+      // 422 here is the failed `test`: someone changed spec.parallelism since our read. A plain
+      // error, so the reconcile retries with fresh state rather than recording a bad spec.
+      if (httpStatus(err) === 422) throw new Error(`spec.parallelism of ${job.metadata.name} is no longer ${from}; not scaling to ${to}`, { cause: err });
+      throw err;
+    }
   }
 
   async createPod(pod: V1Pod): Promise<void> {
@@ -96,15 +118,21 @@ export class KubeOperatorApi implements OperatorApi {
 
   async ensureRbac(r: RunnerRbac): Promise<void> {
     const ns = r.serviceAccount.metadata!.namespace!;
-    await ignore([409], this.core.createNamespacedServiceAccount({ namespace: ns, body: r.serviceAccount, fieldManager: FIELD_MANAGER }));
-    try {
-      await this.rbac.createNamespacedRole({ namespace: ns, body: r.role, fieldManager: FIELD_MANAGER });
-    } catch (err) {
-      if (httpStatus(err) !== 409) throw err;
-      // It exists: make its rules ours again (a hand edit could have widened or broken them).
-      await this.rbac.replaceNamespacedRole({ name: r.role.metadata!.name!, namespace: ns, body: r.role, fieldManager: FIELD_MANAGER });
-    }
-    await ignore([409], this.rbac.createNamespacedRoleBinding({ namespace: ns, body: r.roleBinding, fieldManager: FIELD_MANAGER }));
+    // Independent objects (a RoleBinding may name a Role that does not exist yet): one round trip.
+    const role = async (): Promise<void> => {
+      try {
+        await this.rbac.createNamespacedRole({ namespace: ns, body: r.role, fieldManager: FIELD_MANAGER });
+      } catch (err) {
+        if (httpStatus(err) !== 409) throw err;
+        // It exists: make its rules ours again (a hand edit could have widened or broken them).
+        await this.rbac.replaceNamespacedRole({ name: r.role.metadata!.name!, namespace: ns, body: r.role, fieldManager: FIELD_MANAGER });
+      }
+    };
+    await Promise.all([
+      ignore([409], this.core.createNamespacedServiceAccount({ namespace: ns, body: r.serviceAccount, fieldManager: FIELD_MANAGER })),
+      role(),
+      ignore([409], this.rbac.createNamespacedRoleBinding({ namespace: ns, body: r.roleBinding, fieldManager: FIELD_MANAGER })),
+    ]);
   }
 
   /** events.k8s.io/v1 (what `kubectl events` and `kubectl describe` read), regarding the IngestJob. */

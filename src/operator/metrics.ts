@@ -7,6 +7,7 @@ import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { JobMetrics } from './job-metrics.ts';
 import type { WorkQueueMetrics } from './work-queue.ts';
 
 export type ReconcileResultLabel = 'success' | 'error' | 'requeue_after' | 'terminal';
@@ -20,6 +21,8 @@ export class OperatorMetrics {
   readonly queueAdds: Counter;
   readonly leader: Gauge;
   readonly apiRequests: Counter<'verb' | 'resource'>;
+  /** Per-job figures from the cache (job-metrics.ts). */
+  readonly jobs: JobMetrics;
 
   constructor(opts: { processMetrics?: boolean } = {}) {
     const registers = [this.registry];
@@ -33,6 +36,7 @@ export class OperatorMetrics {
     this.queueAdds = new Counter({ name: 'sluice_operator_workqueue_adds_total', help: 'Keys added to the work queue.', registers });
     this.leader = new Gauge({ name: 'sluice_operator_leader', help: '1 while this instance holds the leader lease.', registers });
     this.apiRequests = new Counter({ name: 'sluice_operator_api_requests_total', help: 'Requests made to the Kubernetes API.', labelNames: ['verb', 'resource'], registers });
+    this.jobs = new JobMetrics(this.registry);
     if (opts.processMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'sluice_operator_' });
   }
 

@@ -22,4 +22,9 @@ export interface OperatorApi {
   /** Creates the ServiceAccount, Role and RoleBinding, or brings the Role's rules back. */
   ensureRbac(rbac: RunnerRbac): Promise<void>;
   recordEvent(job: IngestJob, event: JobEvent): Promise<void>;
+  /**
+   * Sets spec.parallelism through the scale subresource (field manager sluice-autoscaler), only if
+   * it is still `from`: a concurrent change fails it (then the reconcile retries from fresh state).
+   */
+  scaleJob(job: IngestJob, from: number, to: number): Promise<void>;
 }

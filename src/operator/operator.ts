@@ -17,6 +17,7 @@ import { GROUP, PLURAL, VERSION } from '../api/types.ts';
 import type { IngestJob } from '../api/types.ts';
 import { startAdmissionWebhook } from './admission-webhook.ts';
 import type { WebhookServer } from './admission-webhook.ts';
+import { SpecInterner, slimIngestJob, slimPod } from './cache-transform.ts';
 import { Controller } from './controller.ts';
 import { CountingKubeConfig } from './counting-kube-config.ts';
 import { Informer } from './informer.ts';
@@ -30,13 +31,6 @@ import { LABEL_JOB, objectKey } from './names.ts';
 import { IngestJobReconciler } from './reconciler.ts';
 import { WorkQueue } from './work-queue.ts';
 
-/** controller-runtime's default cache transform: managedFields are large and never read here. */
-function stripManagedFields<T extends object>(o: T): T {
-  const meta = (o as { metadata?: Record<string, unknown> }).metadata;
-  if (meta?.managedFields === undefined) return o;
-  return { ...o, metadata: { ...meta, managedFields: undefined } };
-}
-
 export interface OperatorOptions {
   kubeConfig: KubeConfig;
   /** Watch one namespace; undefined watches all. */
@@ -47,7 +41,11 @@ export interface OperatorOptions {
   leaderElection: Omit<LeaderElectionOptions, 'kubeConfig' | 'identity'> & { identity?: string } | false;
   /** Image of runner pods whose spec.runner.image is unset. @default DEFAULT_RUNNER_IMAGE ('ghcr.io/sluice-dev/sluice:0.1.0') */
   defaultImage?: string;
-  /** Concurrent reconciles of different jobs. @default 2 */
+  /**
+   * Concurrent reconciles of different jobs (one job is never reconciled twice at once). Most of a
+   * reconcile is waiting for the apiserver, so this sets how fast thousands of jobs are first
+   * reconciled. @default 8
+   */
   workers?: number;
   /** Re-enqueue every job this often. @default 600000 (10 min) */
   resyncMs?: number;
@@ -68,6 +66,8 @@ export class Operator {
   private readonly jobs: Informer<IngestJob>;
   private readonly pods: Informer<V1Pod>;
   private readonly queue: WorkQueue;
+  /** Pods by their job's key (an index, as client-go's indexers): a reconcile reads its own pods only. */
+  private readonly podsByJob = new Map<string, Map<string, V1Pod>>();
   private readonly reconciler: IngestJobReconciler;
   private controller: Controller | undefined;
   private elector: LeaderElector | undefined;
@@ -86,15 +86,16 @@ export class Operator {
     const core = kc.makeApiClient(CoreV1Api);
     const ns = opts.namespace;
     const resyncMs = opts.resyncMs ?? 600_000;
+    const specs = new SpecInterner();
 
     this.jobs = new Informer<IngestJob>({
-      name: 'ingestjobs', path: ingestJobsPath(ns), watch, log, resyncMs, transform: stripManagedFields,
+      name: 'ingestjobs', path: ingestJobsPath(ns), watch, log, resyncMs, transform: (j) => slimIngestJob(j, specs),
       list: async () => (ns
         ? await custom.listNamespacedCustomObject({ group: GROUP, version: VERSION, namespace: ns, plural: PLURAL })
         : await custom.listClusterCustomObject({ group: GROUP, version: VERSION, plural: PLURAL })) as ListResult<IngestJob>,
     });
     this.pods = new Informer<V1Pod>({
-      name: 'pods', path: podsPath(ns), watch, log, labelSelector: LABEL_JOB, transform: stripManagedFields,
+      name: 'pods', path: podsPath(ns), watch, log, labelSelector: LABEL_JOB, transform: slimPod,
       list: async () => (ns
         ? await core.listNamespacedPod({ namespace: ns, labelSelector: LABEL_JOB })
         : await core.listPodForAllNamespaces({ labelSelector: LABEL_JOB })) as ListResult<V1Pod>,
@@ -104,27 +105,47 @@ export class Operator {
       api: new KubeOperatorApi(kc, this.identity),
       defaultImage: opts.defaultImage,
       log,
+      onScale: (job, from, to) => this.metrics.jobs.scaled(job, from, to),
       cache: {
         getJob: (namespace, name) => this.jobs.get(namespace, name),
-        podsOfJob: (namespace, job) => this.pods.list().filter((p) => p.metadata?.namespace === namespace && p.metadata?.labels?.[LABEL_JOB] === job),
+        podsOfJob: (namespace, job) => [...(this.podsByJob.get(objectKey(namespace, job))?.values() ?? [])],
       },
     });
 
-    const enqueueJob = (j: IngestJob): void => this.queue.add(objectKey(j.metadata.namespace ?? '', j.metadata.name));
+    const enqueueJob = (j: IngestJob): void => {
+      this.metrics.jobs.observe(j);
+      this.queue.add(objectKey(j.metadata.namespace ?? '', j.metadata.name));
+    };
     this.jobs.on('add', enqueueJob);
     this.jobs.on('update', enqueueJob);
     this.jobs.on('resync', enqueueJob);
     this.jobs.on('delete', (j) => {
-      enqueueJob(j);
+      this.queue.add(objectKey(j.metadata.namespace ?? '', j.metadata.name));
+      this.metrics.jobs.forget(j);
       if (j.metadata.uid) this.reconciler.forgetJob(j.metadata.uid, objectKey(j.metadata.namespace ?? '', j.metadata.name));
     });
-    const enqueuePod = (p: V1Pod): void => {
+    const podJob = (p: V1Pod): string | undefined => {
       const job = p.metadata?.labels?.[LABEL_JOB];
-      if (job) this.queue.add(objectKey(p.metadata?.namespace ?? '', job));
+      return job ? objectKey(p.metadata?.namespace ?? '', job) : undefined;
     };
-    this.pods.on('add', enqueuePod);
-    this.pods.on('update', enqueuePod);
-    this.pods.on('delete', enqueuePod);
+    const indexPod = (p: V1Pod): void => {
+      const key = podJob(p);
+      if (!key) return;
+      let pods = this.podsByJob.get(key);
+      if (!pods) this.podsByJob.set(key, (pods = new Map()));
+      pods.set(p.metadata?.name ?? '', p);
+      this.queue.add(key);
+    };
+    this.pods.on('add', indexPod);
+    this.pods.on('update', indexPod);
+    this.pods.on('delete', (p) => {
+      const key = podJob(p);
+      if (!key) return;
+      const pods = this.podsByJob.get(key);
+      pods?.delete(p.metadata?.name ?? '');
+      if (pods?.size === 0) this.podsByJob.delete(key);
+      this.queue.add(key);
+    });
   }
 
   /** Informers synced: the /readyz answer. */

@@ -55,6 +55,11 @@ class FakeWorld implements OperatorApi {
   async recordEvent(_job: IngestJob, e: JobEvent): Promise<void> {
     this.events.push(e);
   }
+  async scaleJob(_job: IngestJob, from: number, to: number): Promise<void> {
+    assert.equal(this.job.spec.parallelism ?? 1, from, 'scaled from the parallelism it read');
+    this.calls.push(`scale ${from}→${to}`);
+    this.job = { ...this.job, spec: { ...this.job.spec, parallelism: to }, metadata: { ...this.job.metadata, generation: (this.job.metadata.generation ?? 1) + 1 } };
+  }
 }
 
 test('first reconcile: finalizer, status, RBAC, pods; the second changes nothing', async () => {
@@ -168,4 +173,55 @@ test('a job admitted while the webhook was down is marked InvalidSpec without a 
   world.job = { ...world.job, metadata: { ...world.job.metadata, generation: 2 }, spec: sampleJob().spec };
   await r.reconcile('team-a/uids');
   assert.deepEqual(world.calls, ['addFinalizer', 'applyStatus', 'ensureRbac', 'create uids-runner-0']);
+});
+
+test('autoscaler: a runner behind on its lag scales the job up through the scale subresource, with an Event and a status entry', async () => {
+  let now = Date.parse('2026-03-01T12:00:00Z');
+  const world = new FakeWorld(sampleJob({ parallelism: 1, autoscaler: { enabled: true, maxParallelism: 4, targetCatchUp: '10s', cooldown: '30s', stabilizationWindow: '1m' } }));
+  const scaled: string[] = [];
+  const r = new IngestJobReconciler({ cache: world.cache, api: world, now: () => now, onScale: (_j, from, to) => scaled.push(`${from}→${to}`) });
+  await r.reconcile('team-a/uids');
+  for (const [k, p] of world.pods) world.pods.set(k, withPhase(p, 'Running'));
+  await r.reconcile('team-a/uids');
+  assert.equal(world.job.status?.phase, 'Running');
+  const report = (records: number, lag: number): void => {
+    const runner = { index: 0, state: 'Running', restarts: 0, epoch: 1, records, lag, splits: 6, checkpointAt: new Date(now).toISOString() };
+    world.job = { ...world.job, status: { ...world.job.status, runners: [runner] } };
+  };
+  report(0, 30_000);
+  await r.reconcile('team-a/uids');
+  assert.equal(world.job.status?.autoscaler?.lastEvaluation?.reason, 'MetricsUnavailable', 'one sample is no rate');
+  assert.ok(!world.calls.some((c) => c.startsWith('scale')));
+  now += 5000;
+  report(5000, 30_000); // 1000/s while 1000/s more arrive and 30000 wait: 4000/s needed for a 10 s catch-up
+  world.calls = [];
+  await r.reconcile('team-a/uids');
+  assert.deepEqual(world.calls.filter((c) => c.startsWith('scale')), ['scale 1→4']);
+  assert.deepEqual(scaled, ['1→4']);
+  assert.ok(!world.calls.some((c) => c.startsWith('create') || c.startsWith('delete')), 'pods follow the new spec in the next reconcile');
+  const a = world.job.status!.autoscaler!;
+  assert.equal(a.state, 'Active');
+  assert.equal(a.lastScaleTime, new Date(now).toISOString());
+  assert.deepEqual(a.recent!.map((x) => [x.from, x.to, x.reason]), [[1, 4, 'ScaledUp']]);
+  assert.match(a.recent![0]!.message!, /lag 30000/);
+  assert.equal(world.events.at(-1)?.reason, 'ScaledUp');
+  assert.equal(world.job.status!.selector, 'sluice.dev/job=uids');
+  assert.equal(world.job.status!.replicas, 1);
+  // the next reconcile moves the pods to the new spec
+  world.calls = [];
+  await r.reconcile('team-a/uids');
+  assert.ok(world.calls.includes('delete uids-runner-0'), world.calls.join(', '));
+});
+
+test('autoscaler: stands down while another manager scales spec.parallelism through the scale subresource', async () => {
+  const managedFields = [{ manager: 'keda-operator', operation: 'Update', subresource: 'scale', fieldsV1: { 'f:spec': { 'f:parallelism': {} } } }];
+  const world = new FakeWorld(sampleJob({ parallelism: 2, autoscaler: { enabled: true } }, { managedFields }));
+  const r = new IngestJobReconciler({ cache: world.cache, api: world });
+  await r.reconcile('team-a/uids');
+  assert.equal(world.job.status?.autoscaler?.state, 'StoodDown');
+  assert.match(world.job.status!.autoscaler!.lastEvaluation!.message!, /keda-operator/);
+  assert.deepEqual(world.events.filter((e) => e.reason === 'AutoscalerStoodDown').length, 1);
+  await r.reconcile('team-a/uids');
+  assert.deepEqual(world.events.filter((e) => e.reason === 'AutoscalerStoodDown').length, 1, 'said once');
+  assert.ok(!world.calls.some((c) => c.startsWith('scale')));
 });

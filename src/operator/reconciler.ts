@@ -21,6 +21,7 @@ import { FINALIZER, splitKey } from './names.ts';
 import type { OperatorApi } from './operator-api.ts';
 import { operatorView, planJob } from './runner-plan.ts';
 import type { OperatorStatus } from './runner-plan.ts';
+import { JobAutoscalers } from './job-autoscaler.ts';
 import { buildRunnerRbac } from './runner-rbac.ts';
 import { specHash } from './spec-hash.ts';
 import { stableJson } from './stable-json.ts';
@@ -57,6 +58,8 @@ export interface IngestJobReconcilerOptions {
    */
   checkJob?: JobChecker;
   log?: (line: string) => void;
+  /** Told about every change of spec.parallelism the autoscaler makes (metrics). */
+  onScale?: (job: IngestJob, from: number, to: number) => void;
 }
 
 export class IngestJobReconciler implements Reconciler {
@@ -66,7 +69,8 @@ export class IngestJobReconciler implements Reconciler {
    * write (the pod-deleted event may arrive before the status update); restart counts are
    * taken as the max of both so a restart is never forgotten.
    */
-  private readonly written = new Map<string, OperatorStatus>();
+  private readonly written = new Map<string, Map<number, number>>();
+  private readonly autoscalers = new JobAutoscalers();
   /**
    * Expectations (as client-go's ReplicaSet controller keeps them): pods this operator created or
    * deleted whose event the pod cache has not shown yet. Without them a reconcile that runs
@@ -99,6 +103,7 @@ export class IngestJobReconciler implements Reconciler {
   forgetJob(uid: string, key?: string): void {
     this.written.delete(uid);
     this.specErrors.delete(uid);
+    this.autoscalers.forget(uid);
     if (key) this.expectations.delete(key);
   }
 
@@ -136,9 +141,8 @@ export class IngestJobReconciler implements Reconciler {
   }
 
   private withWrittenStatus(job: IngestJob): IngestJob {
-    const mine = job.metadata.uid ? this.written.get(job.metadata.uid) : undefined;
-    if (!mine || !job.status) return job;
-    const restarts = new Map(mine.runners.map((r) => [r.index, r.restarts ?? 0]));
+    const restarts = job.metadata.uid ? this.written.get(job.metadata.uid) : undefined;
+    if (!restarts || !job.status) return job;
     const runners = (job.status.runners ?? []).map((r) => ({ ...r, restarts: Math.max(r.restarts ?? 0, restarts.get(r.index) ?? 0) }));
     return { ...job, status: { ...job.status, runners } };
   }
@@ -183,32 +187,63 @@ export class IngestJobReconciler implements Reconciler {
       defaultImage: this.opts.defaultImage,
     });
 
-    if (plan.status && stableJson(plan.status) !== stableJson(operatorView(job.status))) {
-      await api.applyStatus(job, plan.status);
-      if (job.metadata.uid) this.written.set(job.metadata.uid, plan.status);
+    const scaling = plan.status && !job.metadata.deletionTimestamp ? this.autoscalers.evaluate(job, now) : undefined;
+    if (scaling && plan.status) plan.status.autoscaler = scaling.status;
+    if (scaling?.scaleTo !== undefined) {
+      // The new parallelism comes back as a spec change and is reconciled then; pods planned
+      // for the old one are not touched now.
+      const from = job.spec.parallelism ?? 1;
+      await api.scaleJob(job, from, scaling.scaleTo);
+      this.opts.onScale?.(job, from, scaling.scaleTo);
+      plan.create = [];
+      plan.delete = [];
     }
+    const status = plan.status && stableJson(plan.status) !== stableJson(operatorView(job.status)) ? plan.status : undefined;
+    const writeStatus = async (): Promise<void> => {
+      if (!status) return;
+      await api.applyStatus(job, status);
+      // Only the restart counts are read back (withWrittenStatus): keep nothing else per job.
+      if (job.metadata.uid) this.written.set(job.metadata.uid, new Map(status.runners.map((r) => [r.index, r.restarts ?? 0])));
+    };
+    // The status goes first when pods are deleted: a restart is counted before its pod goes. Pods
+    // created carry their restart count in an annotation, so creation does not wait for the status
+    // write; the ServiceAccount must exist before a pod naming it is admitted, so RBAC goes first.
+    // Round trips from a new job to its pods: finalizer, then status ∥ RBAC, then the pods.
+    let statusWritten: Promise<void> | undefined;
+    if (plan.delete.length > 0 || plan.create.length === 0) await writeStatus();
+    else statusWritten = writeStatus();
+    if (scaling?.event) plan.events.push(scaling.event);
     if (plan.staleRunnerIndexes.length > 0) await api.removeRunnerEntries(job, plan.staleRunnerIndexes);
-    for (const e of plan.events) {
-      // Events are for humans: losing one must not fail or repeat the reconcile.
-      await api.recordEvent(job, e).catch((err: unknown) => this.opts.log?.(`${ns}/${job.metadata.name}: event ${e.reason} not recorded: ${apiMessage(err)}`));
-    }
     const exp = this.expectationsOf(key);
     for (const d of plan.delete) {
       await api.deletePod(ns, d.name, d.uid);
       exp.deleted.add(d.uid);
     }
     if (plan.create.length > 0) {
-      await api.ensureRbac(buildRunnerRbac(job));
-      for (const pod of plan.create) {
-        await api.createPod(pod);
-        exp.created.set(pod.metadata!.name!, { pod, at: now });
+      try {
+        await Promise.all([statusWritten, api.ensureRbac(buildRunnerRbac(job))]);
+        await Promise.all(plan.create.map(async (pod) => {
+          await api.createPod(pod);
+          exp.created.set(pod.metadata!.name!, { pod, at: now });
+        }));
+      } catch (err) {
+        // A terminal error's own status write must land after this one, never before it.
+        await statusWritten?.catch(() => undefined);
+        throw err;
       }
+    }
+    await statusWritten;
+    // Events are for humans: sent after the writes they describe and not waited for (a round
+    // trip less per reconcile); losing one must not fail or repeat the reconcile.
+    for (const e of plan.events) {
+      api.recordEvent(job, e).catch((err: unknown) => this.opts.log?.(`${ns}/${job.metadata.name}: event ${e.reason} not recorded: ${apiMessage(err)}`));
     }
     if (plan.removeFinalizer) {
       await api.removeFinalizer(job, FINALIZER);
       if (job.metadata.uid) this.forgetJob(job.metadata.uid, key);
     }
-    return plan.requeueAfterMs === undefined ? {} : { requeueAfterMs: plan.requeueAfterMs };
+    const requeue = [plan.requeueAfterMs, scaling?.recheckAfterMs].filter((x): x is number => x !== undefined);
+    return requeue.length === 0 ? {} : { requeueAfterMs: Math.min(...requeue) };
   }
 
   private classify(err: unknown): TerminalError | undefined {

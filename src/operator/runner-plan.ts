@@ -21,6 +21,7 @@ import { findCondition, setCondition } from './conditions.ts';
 import type { ConditionInput } from './conditions.ts';
 import { exitSummary, finishedAt, podRestarts, podSpecHash, podState, ranFor, runnerIndex, waitingCause } from './pod-state.ts';
 import { resolveRestartPolicy, restartDelayMs, restartsBefore } from '../api/restart-policy.ts';
+import { LABEL_JOB } from './names.ts';
 import { buildRunnerPod } from './runner-pod.ts';
 import { specHash } from './spec-hash.ts';
 import { aggregateRunners } from './status-aggregate.ts';
@@ -44,7 +45,7 @@ export interface PodDeletion {
 export interface JobEvent {
   type: 'Normal' | 'Warning';
   reason: 'RunnerStarted' | 'RunnerFailed' | 'RunnerRestarted' | 'RunnerCannotStart' | 'RunnerReplaced' | 'Stalled' | 'Suspended' | 'Resumed'
-    | 'Succeeded' | 'SpecChanged' | 'Rescaled' | 'Stopping' | 'ReconcileError';
+    | 'Succeeded' | 'SpecChanged' | 'Rescaled' | 'Stopping' | 'ReconcileError' | 'ScaledUp' | 'ScaledDown' | 'AutoscalerStoodDown';
   message: string;
 }
 
@@ -272,7 +273,12 @@ export function planJob(input: PlanInput): Plan {
     ...aggregateRunners(prev.runners, parallelism, prev.retired, new Set(plan.staleRunnerIndexes)),
     runners,
     lastAppliedSpecHash: hash,
+    // The scale subresource's status: runner pods that exist for this parallelism, and how to
+    // select them (an HPA on CPU reads the pods through it).
+    replicas: runners.filter((r) => r.pod !== undefined && r.state !== 'Terminating' && r.state !== 'Suspended').length,
+    selector: `${LABEL_JOB}=${name}`,
   };
+  if (prev.autoscaler) plan.status.autoscaler = prev.autoscaler;
   if (nextWake !== undefined) plan.requeueAfterMs = Math.max(1, nextWake - now);
   return plan;
 }
@@ -291,5 +297,8 @@ export function operatorView(status: IngestJobStatus | undefined): OperatorStatu
     partitions: s.partitions,
     runners: (s.runners ?? []).map((r) => ({ index: r.index, pod: r.pod, state: r.state, restarts: r.restarts })),
     lastAppliedSpecHash: s.lastAppliedSpecHash,
+    replicas: s.replicas,
+    selector: s.selector,
+    autoscaler: s.autoscaler,
   };
 }

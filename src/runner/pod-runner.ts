@@ -132,11 +132,11 @@ async function runJob(config: RuntimeConfig, o: RunnerOptions, x: RunContext): P
   let run: PipelineRun | null = null;
   let checkpoint: { id: number; at: number | null; durationMs: number | null } | null = null;
   let final: RunnerStatus | null = null;
-  const lag = (): number | undefined => run?.reader.metrics().lag;
   const status = (state: RunnerState, finished: boolean, message?: string): RunnerStatus => {
     const s = run!.runner.status;
+    const source = run!.reader.metrics();
     return runnerStatus({
-      index: o.index, state, epoch: s.epoch, checkpoint, counters: s.counters, lag: lag(), finished,
+      index: o.index, state, epoch: s.epoch, checkpoint, counters: s.counters, lag: source.lag, splits: source.splits?.length, finished,
       partitions: s.committer ? [...s.committer.known.values()] : [], message,
     });
   };
@@ -158,8 +158,9 @@ async function runJob(config: RuntimeConfig, o: RunnerOptions, x: RunContext): P
         onBatch: (n) => metrics.batch(n),
         onCheckpoint: (e) => {
           checkpoint = { id: e.id, at: timers.now(), durationMs: e.durationMs };
-          const l = lag();
-          metrics.checkpoint(e, l);
+          const source = run!.reader.metrics();
+          const l = source.lag;
+          metrics.checkpoint(e, l, source.splits);
           log.info('checkpoint', { id: e.id, epoch: e.epoch, durationMs: e.durationMs, files: e.files, records: e.records, committedPartitions: e.committedPartitions.length, lag: l, finished: e.finished });
           reporter.update(status('Running', false));
         },

@@ -10,6 +10,10 @@ test('the operator\'s argv parses, with defaults', () => {
   assert.equal(o.namespace, 'from-env');
   assert.equal(o.metricsPort, 0);
   assert.equal(o.statusIntervalMs, 2000);
+  const fromEnv = (env: NodeJS.ProcessEnv, extra: string[] = []): number => parseRunnerArgs(['--namespace', 'n', '--job', 'j', '--index', '0', '--parallelism', '1', ...extra], env).statusIntervalMs;
+  assert.equal(fromEnv({ SLUICE_STATUS_INTERVAL: '1s' }), 1000, 'a podTemplate env sets it');
+  assert.equal(fromEnv({ SLUICE_STATUS_INTERVAL: '1s' }, ['--status-interval', '3s']), 3000, 'the flag wins');
+  assert.throws(() => fromEnv({ SLUICE_STATUS_INTERVAL: 'often' }), /--status-interval/);
 });
 
 test('bad flags are refused with a message naming the flag', () => {

@@ -2,6 +2,9 @@
  * `sluice runner` flags, as the operator passes them to runner pod i of N:
  * `--namespace NS --job NAME --index I --parallelism N [--metrics-port 9090] [--status-interval 5s]`.
  * `--namespace` falls back to POD_NAMESPACE (the downward API), so a hand-started runner needs less.
+ * `--status-interval` falls back to SLUICE_STATUS_INTERVAL, which a job's podTemplate can set on the
+ * runner container (the operator owns the args): an autoscaled job with a short targetCatchUp
+ * wants its rates reported more often than every 5 s.
  */
 import { parseDuration } from '../api/duration.ts';
 import { parseArgs } from '../cli/args.ts';
@@ -44,7 +47,7 @@ export function parseRunnerArgs(argv: string[], env: NodeJS.ProcessEnv = process
   const parallelism = integer('parallelism', flags.get('parallelism'), 1, 1024);
   const index = integer('index', flags.get('index'), 0, 1023);
   if (index >= parallelism) throw new RunnerUsageError(`--index ${index} must be less than --parallelism ${parallelism}`);
-  const interval = flags.get('status-interval');
+  const interval = flags.get('status-interval') ?? env.SLUICE_STATUS_INTERVAL;
   return {
     namespace: text('namespace', flags.get('namespace') ?? env.POD_NAMESPACE),
     job: text('job', flags.get('job')),

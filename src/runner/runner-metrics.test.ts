@@ -40,6 +40,19 @@ test('counters count this process\'s work: restored totals are a baseline, check
   assert.match(text, /sluice_runner_records_in_total\{ingestjob="ns\/uids",runner="1"\} 500/);
 });
 
+test('lag per partition: one series per partition this runner reads; a partition it gave up loses its series', async () => {
+  const m = new RunnerMetrics({ ingestjob: 'ns/uids', runner: 0 }, { processMetrics: false });
+  m.checkpoint(event(1, 10, 100, 1, 5), 30, [{ id: 't-0', position: '5', lag: 10 }, { id: 't-3', position: '9', lag: 20 }, { id: 't-4', position: 'earliest' }]);
+  let text = await m.metrics();
+  assert.match(text, /sluice_runner_source_partition_lag\{partition="t-0",ingestjob="ns\/uids",runner="0"\} 10/);
+  assert.match(text, /sluice_runner_source_partition_lag\{partition="t-3",ingestjob="ns\/uids",runner="0"\} 20/);
+  assert.doesNotMatch(text, /partition="t-4"/, 'an unknown lag is not reported as 0');
+  m.checkpoint(event(2, 20, 200, 2, 5), 4, [{ id: 't-3', position: '25', lag: 4 }]);
+  text = await m.metrics();
+  assert.doesNotMatch(text, /partition="t-0"/);
+  assert.match(text, /sluice_runner_source_partition_lag\{partition="t-3",ingestjob="ns\/uids",runner="0"\} 4/);
+});
+
 test('two runners in one process keep separate registries', async () => {
   const a = new RunnerMetrics({ ingestjob: 'ns/a', runner: 0 }, { processMetrics: false });
   const b = new RunnerMetrics({ ingestjob: 'ns/b', runner: 0 }, { processMetrics: false });

@@ -10,6 +10,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CheckpointEvent } from '../pipeline/job-runner.ts';
 import type { Counters } from '../pipeline/checkpoint-record.ts';
+import type { SourceMetrics } from '../sources/types.ts';
 
 export const CHECKPOINT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
@@ -23,6 +24,9 @@ export class RunnerMetrics {
   private readonly checkpointDuration: Histogram;
   private readonly lastCheckpointId: Gauge;
   private readonly sourceLag: Gauge;
+  private readonly partitionLag: Gauge<'partition'>;
+  /** Partitions with a lag series now: a partition this runner gave up loses its series. */
+  private readonly lagPartitions = new Set<string>();
   /** Totals at the last checkpoint seen (or at restore), so a checkpoint adds only its delta. */
   private base: Counters | null = null;
 
@@ -39,6 +43,9 @@ export class RunnerMetrics {
     });
     this.lastCheckpointId = new Gauge({ name: 'sluice_runner_last_checkpoint_id', help: 'Id of the newest completed checkpoint.', registers: r });
     this.sourceLag = new Gauge({ name: 'sluice_runner_source_lag', help: 'Records behind the end of the source (Kafka lag) at the last checkpoint.', registers: r });
+    // One series per partition this runner reads: bounded by the topic's partitions, and a
+    // partition moved to another runner by a rescale is removed here.
+    this.partitionLag = new Gauge({ name: 'sluice_runner_source_partition_lag', help: 'Records behind the end of one source partition (topic-partition) at the last checkpoint.', labelNames: ['partition'], registers: r });
     if (o.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -52,7 +59,7 @@ export class RunnerMetrics {
     this.recordsIn.inc(recordsIn);
   }
 
-  checkpoint(e: CheckpointEvent, lag: number | undefined): void {
+  checkpoint(e: CheckpointEvent, lag: number | undefined, splits?: SourceMetrics['splits']): void {
     const c = e.counters;
     const b = this.base ?? { recordsIn: 0, records: 0, bytes: 0, files: 0, skipped: 0 };
     // Counters only go up; a negative delta would mean a restore we did not see: count nothing.
@@ -64,6 +71,19 @@ export class RunnerMetrics {
     this.checkpointDuration.observe(e.durationMs / 1000);
     this.lastCheckpointId.set(e.id);
     if (lag !== undefined && Number.isFinite(lag)) this.sourceLag.set(lag);
+    if (splits) this.splitLags(splits);
+  }
+
+  private splitLags(splits: NonNullable<SourceMetrics['splits']>): void {
+    const now = new Set<string>();
+    for (const s of splits) {
+      if (s.lag === undefined || !Number.isFinite(s.lag)) continue;
+      now.add(s.id);
+      this.partitionLag.set({ partition: s.id }, s.lag);
+    }
+    for (const id of this.lagPartitions) if (!now.has(id)) this.partitionLag.remove({ partition: id });
+    this.lagPartitions.clear();
+    for (const id of now) this.lagPartitions.add(id);
   }
 
   /** The text exposition format, for GET /metrics. */

@@ -10,7 +10,7 @@ test('the server-side apply body holds identity and only this runner\'s entry', 
     index: 2, state: 'Running', epoch: 4,
     checkpoint: { id: 1432, at: Date.UTC(2026, 0, 2, 3, 4, 5), durationMs: 41.4 },
     counters: { recordsIn: 3100, records: 3000, bytes: 45_000, files: 12, skipped: 1 },
-    lag: 17, finished: false,
+    lag: 17, splits: 2, finished: false,
     partitions: [part('pid=0', '2026-01-02T03:04:05.000Z'), part('pid=1', null)],
   });
   assert.deepEqual(runnerStatusApply({ namespace: 'ingest', name: 'uids' }, status), {
@@ -21,7 +21,7 @@ test('the server-side apply body holds identity and only this runner\'s entry', 
       runners: [{
         index: 2, state: 'Running', epoch: 4,
         checkpointId: 1432, checkpointAt: '2026-01-02T03:04:05.000Z', checkpointDurationMs: 41,
-        records: 3000, bytes: 45_000, files: 12, skipped: 1, lag: 17, finished: false,
+        records: 3000, bytes: 45_000, files: 12, skipped: 1, lag: 17, splits: 2, finished: false,
         recentPartitions: [{ path: 'pid=0', files: 1, records: 10, lastCommitAt: '2026-01-02T03:04:05.000Z', successFile: true }],
         partitionsTotal: 2,
       }],
@@ -38,6 +38,7 @@ test('facts not known yet are left out rather than reported as zero', () => {
   assert.equal('checkpointId' in s, false);
   assert.equal('checkpointAt' in s, false);
   assert.equal('lag' in s, false);
+  assert.equal('splits' in s, false);
   assert.equal('message' in s, false);
   // a restored checkpoint has an id but this process did not time it
   const r = runnerStatus({

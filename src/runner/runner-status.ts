@@ -33,6 +33,8 @@ export interface RunnerProgress {
   checkpoint: { id: number; at: number | null; durationMs: number | null } | null;
   counters: Counters;
   lag?: number;
+  /** Source splits (Kafka partitions) this runner reads, when the source says. */
+  splits?: number;
   finished: boolean;
   /** Partitions this process knows, any order (they are sorted and bounded here). */
   partitions: readonly PartitionInfo[];
@@ -52,6 +54,7 @@ export function runnerStatus(p: RunnerProgress): RunnerStatus {
   s.files = p.counters.files;
   s.skipped = p.counters.skipped;
   if (p.lag !== undefined && Number.isFinite(p.lag)) s.lag = Math.max(0, Math.round(p.lag));
+  if (p.splits !== undefined) s.splits = p.splits;
   s.finished = p.finished;
   s.recentPartitions = recentPartitions(p.partitions);
   s.partitionsTotal = p.partitions.length;

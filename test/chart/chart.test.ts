@@ -88,6 +88,7 @@ test('operator RBAC is least privilege: exactly the verbs it needs, no wildcards
   assert.deepEqual(verbsOf(rules, 'sluice.dev', 'ingestjobs'), ['get', 'list', 'patch', 'update', 'watch']);
   assert.deepEqual(verbsOf(rules, 'sluice.dev', 'ingestjobs/status'), ['get', 'patch', 'update']);
   assert.deepEqual(verbsOf(rules, 'sluice.dev', 'ingestjobs/finalizers'), ['update']);
+  assert.deepEqual(verbsOf(rules, 'sluice.dev', 'ingestjobs/scale'), ['get', 'patch'], 'spec.autoscaler scales through the scale subresource');
   assert.deepEqual(verbsOf(rules, '', 'pods'), ['create', 'delete', 'get', 'list', 'watch']);
   assert.deepEqual(verbsOf(rules, '', 'serviceaccounts'), ['create', 'delete', 'get', 'list', 'watch']);
   // update: the operator converges a per-job Role that drifted
@@ -187,6 +188,19 @@ test('the admission webhook: a Helm-made CA whose bundle the apiserver trusts, s
   const off = await template(['webhook.enabled=false']);
   assert.equal(off.some((o) => o.kind === 'ValidatingWebhookConfiguration'), false);
   assert.equal(find<V1Deployment>(off, 'Deployment').spec!.template.spec!.containers[0]!.args!.includes('--webhook-port'), false);
+});
+
+test('the Grafana dashboard ConfigMap: off by default; on, it carries the sidecar label and dashboards/sluice.json verbatim', async () => {
+  assert.equal((await template()).some((o) => o.kind === 'ConfigMap'), false);
+  const objs = await template(['grafanaDashboard.enabled=true', 'grafanaDashboard.namespace=monitoring', 'grafanaDashboard.annotations.grafana_folder=Sluice']);
+  const cm = find(objs, 'ConfigMap', 'sluice-dashboard') as K8sObject & { data: Record<string, string>; metadata: { annotations?: Record<string, string> } };
+  assert.equal(cm.metadata.labels!.grafana_dashboard, '1');
+  assert.equal(cm.metadata.namespace, 'monitoring');
+  assert.equal(cm.metadata.annotations!.grafana_folder, 'Sluice');
+  const file = await readFile(path.join(CHART, 'dashboards/sluice.json'), 'utf8');
+  assert.deepEqual(JSON.parse(cm.data['sluice.json']!), JSON.parse(file));
+  const relabelled = find(await template(['grafanaDashboard.enabled=true', 'grafanaDashboard.label=dash', 'grafanaDashboard.labelValue=yes']), 'ConfigMap');
+  assert.equal(relabelled.metadata.labels!.dash, 'yes');
 });
 
 test('every value in values.yaml is documented by a comment', async () => {

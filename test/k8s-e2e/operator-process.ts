@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { shebangNodeFlags } from '../helpers/node-flags.ts';
 import { poll } from '../kubelet/test-cluster.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/sluice.mjs', import.meta.url));
@@ -31,7 +32,7 @@ export class OperatorProcess {
     const fd = openSync(o.logFile, 'a');
     const env = { ...process.env };
     delete env.POD_NAME; // the identity must be this process's own, not a leftover variable
-    this.child = spawn(process.execPath, [BIN, 'operator', '--kubeconfig', o.kubeconfig, '--namespace', o.namespace,
+    this.child = spawn(process.execPath, [...shebangNodeFlags(), BIN, 'operator', '--kubeconfig', o.kubeconfig, '--namespace', o.namespace,
       '--leader-election-namespace', o.namespace, '--metrics-port', '0', '--runner-image', o.runnerImage, ...(o.extraArgs ?? [])], { env, stdio: ['ignore', fd, fd] });
     closeSync(fd);
     this.exited = new Promise((resolve) => this.child.once('exit', (code, signal) => resolve({ code, signal })));

@@ -16,17 +16,16 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
 import { CoordinationV1Api } from '@kubernetes/client-node';
 import type { V1Pod } from '@kubernetes/client-node';
-import { parse, stringify } from 'yaml';
 import type { IngestJob } from '../../src/api/types.ts';
 import { produce } from '../../src/cli/produce.ts';
 import { requestKillPod } from '../kubelet/control-server.ts';
 import { poll } from '../kubelet/test-cluster.ts';
 import { createTopic, uniqueTopic, useBroker } from '../kafka/helpers.ts';
 import { allFiles, readLines, visibleFiles } from '../helpers/visible-files.ts';
-import { REPO } from '../helpers/sluice-process.ts';
 import { startE2eCluster } from './e2e-cluster.ts';
 import type { E2eCluster } from './e2e-cluster.ts';
 import { OperatorProcess } from './operator-process.ts';
+import { assertExactlyOnce, fixtureJob, sinkRecords } from './uid-job.ts';
 import { PodCensus } from './pod-census.ts';
 
 const broker = useBroker();
@@ -61,17 +60,6 @@ async function until<T>(what: string, fn: () => Promise<T | undefined>, timeoutM
   }
 }
 
-/** A seed fixture with local paths, its runners pinned to this file's kubelet node. */
-async function fixtureJob(file: string, edit: (spec: IngestJob['spec']) => void): Promise<string> {
-  const job = parse(await readFile(path.join(REPO, 'test/fixtures/jobs', file), 'utf8')) as IngestJob;
-  delete job.spec.storage; // local paths need no storage configuration
-  job.spec.runner = { podTemplate: { spec: { nodeName: c.nodeName, terminationGracePeriodSeconds: 30 } } };
-  edit(job.spec);
-  const out = path.join(c.dir, file);
-  await writeFile(out, stringify(job));
-  return out;
-}
-
 async function jobPods(job: string): Promise<V1Pod[]> {
   return (await c.core.listNamespacedPod({ namespace: c.namespace, labelSelector: `sluice.dev/job=${job}` })).items;
 }
@@ -80,7 +68,7 @@ test('a. the seed wordcount job applied with kubectl runs to Succeeded with its 
   const input = path.join(c.dir, 'words.txt');
   await writeFile(input, 'This\nis\na\ndemo\n'); // the seed's `echo -e "This\nis\na\ndemo"`
   const sink = path.join(c.dir, 'wordcount-out');
-  const file = await fixtureJob('wordcount.yaml', (spec) => {
+  const file = await fixtureJob(c, 'wordcount.yaml', (spec) => {
     spec.source.files!.path = input;
     spec.sink.path = sink;
   });
@@ -102,29 +90,6 @@ test('a. the seed wordcount job applied with kubectl runs to Succeeded with its 
   assert.deepEqual(pods.map((p) => [p.metadata!.name, p.status!.phase, p.spec!.nodeName]), [['wordcount-runner-0', 'Succeeded', c.nodeName]]);
 });
 
-/** Every line `seq,uid` of the sink, checked against its `pid=` directory; seqs in order of reading. */
-async function sinkRecords(sink: string): Promise<number[]> {
-  const seqs: number[] = [];
-  for (const pid of [0, 1, 2]) {
-    for (const line of await readLines(await visibleFiles(path.join(sink, `pid=${pid}`)))) {
-      const m = /^(\d+),(\d+)$/.exec(line);
-      assert.ok(m, `a line of pid=${pid} is not seq,uid: ${JSON.stringify(line)}`);
-      assert.equal(Number(m[2]) % 3, pid, `uid ${m[2]} (seq ${m[1]}) is in pid=${pid}`);
-      seqs.push(Number(m[1]));
-    }
-  }
-  return seqs;
-}
-
-function assertExactlyOnce(seqs: number[], total: number): void {
-  const sorted = [...seqs].sort((a, b) => a - b);
-  const dups = sorted.filter((s, i) => i > 0 && sorted[i - 1] === s);
-  assert.deepEqual(dups.slice(0, 10), [], `${dups.length} duplicated seqs`);
-  assert.equal(sorted.length, total, `the sink holds ${sorted.length} records of ${total}`);
-  assert.equal(sorted[0], 0);
-  assert.equal(sorted.at(-1), total - 1);
-}
-
 async function committed(name: string): Promise<number> {
   return (await c.getJob(name))?.status?.committed?.records ?? 0;
 }
@@ -142,7 +107,7 @@ test('b+c. the seed Kafka job with parallelism 3 survives a runner kill and an o
   };
   await send(BATCH);
 
-  const file = await fixtureJob('uid-partitions-kafka.yaml', (spec) => {
+  const file = await fixtureJob(c, 'uid-partitions-kafka.yaml', (spec) => {
     spec.source.kafka = { ...spec.source.kafka!, bootstrapServers: [broker.bootstrap], topic, startupMode: 'earliest-offset' };
     spec.source.schema = [{ name: 'seq', type: 'BIGINT' }, { name: 'uid', type: 'INT' }];
     spec.transform!.query = 'SELECT seq, uid, uid_to_pid(uid) AS pid FROM source';

@@ -5,6 +5,7 @@
  * entrypoint, `args` follow it, and `$(VAR)` in either expands from the container's env.
  */
 import { join } from 'node:path';
+import { shebangNodeFlags } from '../helpers/node-flags.ts';
 
 export interface ImageMapping {
   /** Image glob: `*` matches any run of characters, e.g. `sluice/runner:*`. */
@@ -30,8 +31,9 @@ export interface CommandContext {
  */
 export function defaultImageMappings(): ImageMapping[] {
   return [
-    { image: 'ghcr.io/sluice-dev/sluice:*', entrypoint: ['{node}', join('{repo}', 'bin', 'sluice.mjs')], commandName: 'sluice' },
-    { image: 'sluice/runner:*', entrypoint: ['{node}', join('{repo}', 'bin', 'sluice.mjs')], commandName: 'sluice' },
+    // the image's launcher execs bin/sluice.mjs, whose shebang carries the Node flags: the same here
+    { image: 'ghcr.io/sluice-dev/sluice:*', entrypoint: ['{node}', ...shebangNodeFlags(), join('{repo}', 'bin', 'sluice.mjs')], commandName: 'sluice' },
+    { image: 'sluice/runner:*', entrypoint: ['{node}', ...shebangNodeFlags(), join('{repo}', 'bin', 'sluice.mjs')], commandName: 'sluice' },
     { image: 'sluice/node:*', entrypoint: ['{node}'], commandName: 'node' },
   ];
 }
