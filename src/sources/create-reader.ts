@@ -10,8 +10,7 @@ export async function createReader(c: RuntimeConfig, storage: StorageResolver): 
   if ('files' in c.source) {
     return new FileSplitReader(storage.for(c.source.files.path), c.source.files.path, split);
   }
-  const { createKafkaReader, silenceKafkajsTimeoutWarning } = await import('./kafka/index.ts');
-  silenceKafkajsTimeoutWarning();
+  const { createKafkaReader } = await import('./kafka/index.ts');
   return createKafkaReader(c, split);
 }
 

@@ -15,8 +15,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel } from 'kafkajs';
-import { silenceKafkajsTimeoutWarning } from '../../../src/sources/kafka/node-warnings.ts';
+import { Admin } from '@platformatic/kafka';
 import { daemonPid, spawnDaemon, stopDaemon, waitUntilReady } from '../daemon.ts';
 import { tail } from '../log-tail.ts';
 import { fetchRuntimeJars, javaBinary, libDir } from '../maven.ts';
@@ -24,10 +23,6 @@ import type { RuntimeJars } from '../maven.ts';
 import { portFromEnv, portOpen } from '../ports.ts';
 import type { Service } from '../service.ts';
 import { waitFor } from '../wait-for.ts';
-
-// Every process that talks to the broker through kafkajs imports this module: keep kafkajs's
-// harmless TimeoutNegativeWarning (kafkajs#1751) out of test output, as the CLI does.
-silenceKafkajsTimeoutWarning();
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const kafkaDir = join(repoRoot, 'test', 'stack', 'kafka');
@@ -119,25 +114,17 @@ export async function installKafka(): Promise<void> {
   await fetchRuntimeJars(jars);
 }
 
-/** True when a kafkajs admin client can connect and list topics (the broker serves metadata). */
+/** True when an admin client can connect and list topics (the broker serves metadata). */
 export async function brokerAnswers(ports: KafkaPorts = kafkaPorts()): Promise<boolean> {
   if (!(await portOpen(ports.broker))) return false;
-  const admin = new Kafka({
-    clientId: 'sluice-stack-probe',
-    brokers: [`127.0.0.1:${ports.broker}`],
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 1000,
-    requestTimeout: 2000,
-    retry: { retries: 0 },
-  }).admin();
+  const admin = new Admin({ clientId: 'sluice-stack-probe', bootstrapBrokers: [`127.0.0.1:${ports.broker}`], connectTimeout: 1000, timeout: 2000, retries: 0 });
   try {
-    await admin.connect();
     await admin.listTopics();
     return true;
   } catch {
     return false;
   } finally {
-    await admin.disconnect().catch(() => undefined);
+    await admin.close().catch(() => undefined);
   }
 }
 
@@ -172,14 +159,14 @@ function format(): void {
 
 /**
  * Start the broker on the configured ports, keeping its data dir (formatting it only if it
- * never was), and wait until it answers a kafkajs admin. Returns how to reach it. A broker
+ * never was), and wait until it answers an admin client. Returns how to reach it. A broker
  * that is already running is left alone.
  */
 export async function startBroker(): Promise<Record<string, string>> {
   const ports = kafkaPorts();
   const running = daemonPid(pidFile);
   if (running !== null) {
-    await waitFor(`kafka broker (pid ${running}) to answer a kafkajs admin`, () => brokerAnswers(ports), { deadlineMs: START_DEADLINE_MS, logs });
+    await waitFor(`kafka broker (pid ${running}) to answer an admin client`, () => brokerAnswers(ports), { deadlineMs: START_DEADLINE_MS, logs });
     return kafkaEnv(ports);
   }
   if (await portOpen(ports.broker)) {
@@ -193,7 +180,7 @@ export async function startBroker(): Promise<Record<string, string>> {
   const pid = await spawnDaemon({
     name: 'kafka', command: javaBinary(), args: [...javaArgs(), 'kafka.Kafka', propertiesFile], cwd: stateDir, pidFile, logFile: stdoutFile,
   });
-  await waitUntilReady(pid, [{ what: 'kafka broker to answer a kafkajs admin', check: () => brokerAnswers(ports) }], {
+  await waitUntilReady(pid, [{ what: 'kafka broker to answer an admin client', check: () => brokerAnswers(ports) }], {
     name: 'kafka', deadlineMs: START_DEADLINE_MS, logs, kill: () => stopBroker({ kill: true }),
   });
   return kafkaEnv(ports);
