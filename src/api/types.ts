@@ -307,6 +307,10 @@ export interface RunnerStatus {
   files?: number;
   skipped?: number;
   lag?: number;
+  /** The largest lag of one of its partitions (Flink's records-lag-max). */
+  lagMax?: number;
+  /** Its partitions furthest behind (Flink's per-partition records-lag), at most 5, largest first. */
+  laggingPartitions?: Array<{ partition: string; lag: number }>;
   /** Bounded input fully committed by this runner. */
   finished?: boolean;
   /** At most 5, newest first. */
@@ -321,7 +325,7 @@ export interface IngestJobStatus {
   phase?: 'Pending' | 'Running' | 'Suspended' | 'Succeeded' | 'Failed' | 'Stalled';
   checkpoint?: { id: number; completedAt: string; durationMs: number };
   committed?: { records: number; bytes: number; files: number; skipped?: number };
-  source?: { lag?: number; offsets?: string };
+  source?: { lag?: number; lagMax?: number; offsets?: string };
   partitions?: { total: number; recent: PartitionStatus[] };
   runners?: RunnerStatus[];
   lastAppliedSpecHash?: string;

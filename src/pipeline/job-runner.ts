@@ -34,7 +34,7 @@ import type { RuntimeConfig } from './runtime-config.ts';
 import { BadRecordHandler } from './bad-records.ts';
 import type { DeadLetterTopic } from './bad-records.ts';
 import { parseTimestampMs } from './event-time.ts';
-import { createTestThrottle, failpoint } from './failpoints.ts';
+import { createTestThrottle, failpoint, testBatchLimit } from './failpoints.ts';
 import { forEachBounded } from '../bounded.ts';
 
 export interface CheckpointEvent {
@@ -310,7 +310,7 @@ export class JobRunner {
           await this.checkpoint(false, true);
           return { finished: false, counters: this.counters, lastCheckpointId: this.lastCheckpointId, epoch: this.epoch };
         }
-        const batch = await reader.poll(BATCH, Math.max(1, Math.min(POLL_WAIT_MS, nextCheckpointAt - this.clock())));
+        const batch = await reader.poll(testBatchLimit(BATCH), Math.max(1, Math.min(POLL_WAIT_MS, nextCheckpointAt - this.clock())));
         if (batch === null) {
           await this.checkpoint(true, true);
           await this.commitPartitionsAtEnd();

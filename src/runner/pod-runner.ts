@@ -131,10 +131,11 @@ async function runJob(config: RuntimeConfig, o: RunnerOptions, x: RunContext): P
   let checkpoint: { id: number; at: number | null; durationMs: number | null } | null = null;
   let final: RunnerStatus | null = null;
   const lag = (): number | undefined => run?.reader.metrics().lag;
+  metrics.trackSource(() => run?.reader.metrics());
   const status = (state: RunnerState, finished: boolean, message?: string): RunnerStatus => {
     const s = run!.runner.status;
     return runnerStatus({
-      index: o.index, state, epoch: s.epoch, checkpoint, counters: s.counters, lag: lag(), finished,
+      index: o.index, state, epoch: s.epoch, checkpoint, counters: s.counters, lag: lag(), source: run!.reader.metrics(), finished,
       partitions: s.committer ? [...s.committer.known.values()] : [], message,
     });
   };

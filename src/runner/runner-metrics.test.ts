@@ -70,3 +70,21 @@ test('the HTTP endpoint serves /metrics, /healthz, and /readyz once ready', asyn
     await server.close();
   }
 });
+
+test('Flink\'s records-lag-max and per-partition records-lag are read from the source at each scrape', async () => {
+  const m = new RunnerMetrics({ ingestjob: 'ns/uids', runner: 0 }, { processMetrics: false });
+  let lags = [120, 7];
+  m.trackSource(() => ({
+    lag: lags[0]! + lags[1]!,
+    lagMax: Math.max(...lags),
+    splits: lags.map((lag, p) => ({ id: `myTest-${p}`, topic: 'myTest', partition: p, position: '10', lag })),
+  }));
+  let text = await m.metrics();
+  assert.equal(sample(text, 'sluice_runner_source_records_lag_max'), 120);
+  assert.match(text, /^sluice_runner_source_records_lag\{topic="myTest",partition="0",ingestjob="ns\/uids",runner="0"\} 120$/m);
+  assert.match(text, /^sluice_runner_source_records_lag\{topic="myTest",partition="1",ingestjob="ns\/uids",runner="0"\} 7$/m);
+  lags = [0, 3];
+  text = await m.metrics();
+  assert.equal(sample(text, 'sluice_runner_source_records_lag_max'), 3);
+  assert.match(text, /partition="0",ingestjob="ns\/uids",runner="0"\} 0$/m);
+});

@@ -10,6 +10,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { CheckpointEvent } from '../pipeline/job-runner.ts';
 import type { Counters } from '../pipeline/checkpoint-record.ts';
+import type { SourceMetrics } from '../sources/types.ts';
 
 export const CHECKPOINT_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
 
@@ -23,6 +24,7 @@ export class RunnerMetrics {
   private readonly checkpointDuration: Histogram;
   private readonly lastCheckpointId: Gauge;
   private readonly sourceLag: Gauge;
+  private source: (() => SourceMetrics | undefined) | undefined;
   /** Totals at the last checkpoint seen (or at restore), so a checkpoint adds only its delta. */
   private base: Counters | null = null;
 
@@ -39,7 +41,37 @@ export class RunnerMetrics {
     });
     this.lastCheckpointId = new Gauge({ name: 'sluice_runner_last_checkpoint_id', help: 'Id of the newest completed checkpoint.', registers: r });
     this.sourceLag = new Gauge({ name: 'sluice_runner_source_lag', help: 'Records behind the end of the source (Kafka lag) at the last checkpoint.', registers: r });
+    // Flink's KafkaSource metrics, read from the source when scraped (live, not as of the last checkpoint).
+    const read = (): SourceMetrics | undefined => this.source?.();
+    new Gauge({
+      name: 'sluice_runner_source_records_lag_max',
+      help: 'The largest lag, in records, of one source partition this runner reads (Flink: records-lag-max).',
+      registers: r,
+      collect() {
+        const m = read();
+        this.reset();
+        if (m?.lagMax !== undefined) this.set(m.lagMax);
+      },
+    });
+    new Gauge({
+      name: 'sluice_runner_source_records_lag',
+      help: 'Records behind the end of one source partition (Flink: records-lag, per topic and partition).',
+      labelNames: ['topic', 'partition'],
+      registers: r,
+      collect() {
+        const m = read();
+        this.reset();
+        for (const sp of m?.splits ?? []) {
+          if (sp.lag !== undefined && sp.topic !== undefined && sp.partition !== undefined) this.set({ topic: sp.topic, partition: String(sp.partition) }, sp.lag);
+        }
+      },
+    });
     if (o.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Where the live source gauges (records-lag-max, records-lag per partition) read from. */
+  trackSource(read: () => SourceMetrics | undefined): void {
+    this.source = read;
   }
 
   /** After restore: the restored totals are the baseline, not this process's work. */

@@ -72,6 +72,37 @@ export async function committedOffsets(b: Broker, groupId: string, topic: string
   return out.sort((x, y) => x[0] - y[0]);
 }
 
+/** Latest offset (next to be written) per partition of `topic`, ascending by partition. */
+export async function latestOffsets(b: Broker, topic: string): Promise<Array<{ partition: number; high: number }>> {
+  const meta = await b.admin.metadata({ topics: [topic], forceUpdate: true });
+  const count = meta.topics.get(topic)?.partitionsCount ?? 0;
+  const result = await b.admin.listOffsets({ topics: [{ name: topic, partitions: Array.from({ length: count }, (_, partitionIndex) => ({ partitionIndex, timestamp: -1n })) }] });
+  return result.flatMap((t) => t.partitions.map((p) => ({ partition: p.partitionIndex, high: Number(p.offset) }))).sort((x, y) => x.partition - y.partition);
+}
+
+/**
+ * The first `count` records of `topic`, read with the client's own group consumer (not
+ * Sluice's reader), for checks that must not trust the code under test.
+ */
+export async function consumeIndependently(b: Broker, topic: string, count: number): Promise<Array<{ value: Buffer | undefined; headers: Map<Buffer, Buffer> }>> {
+  const { Consumer } = await import('@platformatic/kafka');
+  const consumer = new Consumer({ ...testClient(b, 'independent-check'), groupId: `check-${topic}-${Date.now()}` });
+  try {
+    const stream = await consumer.consume({ topics: [topic], mode: 'earliest' });
+    const out: Array<{ value: Buffer | undefined; headers: Map<Buffer, Buffer> }> = [];
+    if (count > 0) {
+      for await (const message of stream) {
+        out.push({ value: message.value, headers: message.headers });
+        if (out.length === count) break;
+      }
+    }
+    await stream.close();
+    return out;
+  } finally {
+    await consumer.close(true);
+  }
+}
+
 export interface Msg {
   partition: number;
   value: string | null;

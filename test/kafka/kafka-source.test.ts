@@ -10,7 +10,7 @@ import type { CompressionAlgorithmValue } from '@platformatic/kafka';
 import { DEAD_LETTER_HEADERS, KafkaDeadLetterWriter, KafkaSourceError, KafkaSplitReader, partitionOwner } from '../../src/sources/kafka/index.ts';
 import type { KafkaPosition } from '../../src/sources/kafka/index.ts';
 import { GroupOffsetCommitter } from '../../src/sources/kafka/group-offset-committer.ts';
-import { addPartitions, committedOffsets, createTopic, drain, labelled, pollFor, produce, sorted, source, testClient, uniqueTopic, useBroker } from './helpers.ts';
+import { addPartitions, committedOffsets, consumeIndependently, createTopic, drain, labelled, pollFor, produce, sorted, source, testClient, uniqueTopic, useBroker } from './helpers.ts';
 
 const broker = useBroker();
 
@@ -309,7 +309,7 @@ test('KafkaDeadLetterWriter sends raw bad records with headers naming their orig
   await withReader(reader(source(broker, topic)), undefined, async (r) => {
     assert.deepEqual((await drain(r, 2)).values, ['{"uid": oops}', 'x,y']);
   });
-  const headers = await readHeaders(topic, 2);
+  const headers = (await consumeIndependently(broker, topic, 2)).map((m) => Object.fromEntries([...m.headers].map(([k, v]) => [String(k), String(v)])));
   assert.deepEqual(headers[0], {
     [DEAD_LETTER_HEADERS.error]: 'field uid: not JSON',
     [DEAD_LETTER_HEADERS.topic]: 'myTest',
@@ -321,21 +321,3 @@ test('KafkaDeadLetterWriter sends raw bad records with headers naming their orig
     [DEAD_LETTER_HEADERS.origin]: 'file data/words.txt line 3',
   });
 });
-
-/** Headers of the first `count` records of partition 0 of `topic`, read with the client's own consumer. */
-async function readHeaders(topic: string, count: number): Promise<Array<Record<string, string>>> {
-  const { Consumer } = await import('@platformatic/kafka');
-  const consumer = new Consumer({ ...testClient(broker, 'headers-check'), groupId: `${topic}-check` });
-  try {
-    const stream = await consumer.consume({ topics: [topic], mode: 'earliest' });
-    const out: Array<Record<string, string>> = [];
-    for await (const message of stream) {
-      out.push(Object.fromEntries([...message.headers].map(([k, v]) => [String(k), String(v)])));
-      if (out.length === count) break;
-    }
-    await stream.close();
-    return out;
-  } finally {
-    await consumer.close(true);
-  }
-}

@@ -605,6 +605,7 @@ export class KafkaSplitReader implements SplitReader {
   metrics(): SourceMetrics {
     const now = this.now();
     let lag = 0;
+    let lagMax = 0;
     let lagKnown = false;
     const splits: NonNullable<SourceMetrics['splits']> = [];
     for (const s of [...this.states.values()].sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1))) {
@@ -612,16 +613,19 @@ export class KafkaSplitReader implements SplitReader {
       const partLag = end !== undefined && s.next !== undefined ? Math.max(0, end - s.next) : undefined;
       if (partLag !== undefined) {
         lag += partLag;
+        if (partLag > lagMax) lagMax = partLag;
         lagKnown = true;
       }
       splits.push({
         id: `${s.topic}-${s.partition}`,
+        topic: s.topic,
+        partition: s.partition,
         position: s.next === undefined ? 'earliest' : String(s.next),
         ...(partLag === undefined ? {} : { lag: partLag }),
         recordsPerSecond: s.rate.perSecond(now),
       });
     }
-    return lagKnown ? { lag, splits } : { splits };
+    return lagKnown ? { lag, lagMax, splits } : { splits };
   }
 
   /** What waits in the buffer now, and whether fetching is paused for it (backpressure). */
@@ -652,12 +656,25 @@ export class KafkaSplitReader implements SplitReader {
 /** Kafka error code OFFSET_OUT_OF_RANGE. */
 const OFFSET_OUT_OF_RANGE = 1;
 
-/** An error's message with its causes (the client wraps network errors in MultipleErrors). */
-function errorText(e: unknown): string {
-  if (!(e instanceof Error)) return String(e);
-  const inner = (e as Error & { errors?: unknown[] }).errors;
-  const parts = [e.message];
-  if (Array.isArray(inner) && inner.length > 0) parts.push(...inner.slice(0, 2).map((x) => (x instanceof Error ? x.message : String(x))));
-  else if (e.cause instanceof Error && e.cause.message !== e.message) parts.push(e.cause.message);
-  return parts.join(': ');
+/**
+ * An error's message with the messages of its causes: the client wraps the reason (a refused
+ * login, a closed socket) in `MultipleErrors` and "Cannot connect to any broker" layers. The
+ * client's errors carry no credentials.
+ */
+export function errorText(e: unknown): string {
+  const seen: string[] = [];
+  const walk = (x: unknown, depth: number): void => {
+    if (depth > 5 || seen.length > 6) return;
+    if (!(x instanceof Error)) {
+      if (x !== undefined && !seen.includes(String(x))) seen.push(String(x));
+      return;
+    }
+    const m = x.message.replace(/\.$/u, '');
+    if (m !== '' && !seen.includes(m)) seen.push(m);
+    const inner = (x as Error & { errors?: unknown[] }).errors;
+    if (Array.isArray(inner)) for (const i of inner.slice(0, 2)) walk(i, depth + 1);
+    if (x.cause !== undefined) walk(x.cause, depth + 1);
+  };
+  walk(e, 0);
+  return seen.join(': ');
 }
