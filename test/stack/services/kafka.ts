@@ -82,6 +82,12 @@ export function kafkaTlsFiles(): { ca: string } {
   return { ca: tlsFiles.ca };
 }
 
+/** openssl is on most machines; on a bare one it is installed here (as .ci/run does), so `npm test` works on a fresh machine. */
+function ensureOpenssl(): void {
+  if (spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0) return;
+  spawnSync('sh', ['-c', 'apt-get update -qq && apt-get install -y -qq openssl'], { stdio: 'inherit' });
+}
+
 function openssl(args: string[]): void {
   const r = spawnSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   if (r.error !== undefined) throw new Error(`kafka: cannot run openssl (install it: apt-get install -y openssl): ${r.error.message}`);
@@ -96,6 +102,7 @@ function openssl(args: string[]): void {
 function ensureTlsFiles(): void {
   if (existsSync(tlsFiles.keystore) && existsSync(tlsFiles.ca)) return;
   mkdirSync(tlsDir, { recursive: true });
+  ensureOpenssl();
   const key = join(tlsDir, 'broker-key.pem');
   const csr = join(tlsDir, 'broker.csr');
   const cert = join(tlsDir, 'broker.pem');
