@@ -321,3 +321,60 @@ test('KafkaDeadLetterWriter sends raw bad records with headers naming their orig
     [DEAD_LETTER_HEADERS.origin]: 'file data/words.txt line 3',
   });
 });
+
+test('batches compressed with every codec (gzip, snappy, lz4, zstd) arrive intact from the broker', async () => {
+  const topic = uniqueTopic('codecs');
+  const codecs = ['gzip', 'snappy', 'lz4', 'zstd'] as const;
+  await createTopic(broker, topic, codecs.length);
+  const sent: string[][] = codecs.map((c) => Array.from({ length: 300 }, (_, i) => `{"uid": ${i}, "codec": "${c}", "text": "ü${'x'.repeat(i % 40)}"}`));
+  for (const [partition, compression] of codecs.entries()) {
+    await produce(broker, topic, (sent[partition] ?? []).map((value) => ({ partition, value })), { compression });
+  }
+  await withReader(reader(source(broker, topic)), undefined, async (r) => {
+    const got = await drain(r, 1200);
+    const byPartition: string[][] = codecs.map(() => []);
+    got.values.forEach((v, i) => byPartition[Number(/partition (\d+) /u.exec(got.where[i] ?? '')?.[1])]?.push(v));
+    assert.deepEqual(byPartition, sent);
+  });
+});
+
+test('read_committed: an aborted transaction is skipped, the committed ones around it are read', async () => {
+  const topic = uniqueTopic('aborted');
+  await createTopic(broker, topic, 1);
+  const producer = new Producer({ ...testClient(broker), transactionalId: `${topic}-tx`, idempotent: true, acks: -1 });
+  try {
+    for (const [prefix, commit] of [['a', true], ['x', false], ['b', true]] as const) {
+      const tx = await producer.beginTransaction();
+      await tx.send({ messages: [0, 1].map((i) => ({ topic, partition: 0, value: Buffer.from(`${prefix}${i}`) })) });
+      if (commit) await tx.commit();
+      else await tx.abort();
+    }
+  } finally {
+    await producer.close();
+  }
+  // a0 a1 @0-1, commit @2, x0 x1 @3-4, abort @5, b0 b1 @6-7, commit @8
+  await withReader(reader(source(broker, topic, { boundedMode: 'latest-offset' })), undefined, async (r) => {
+    const got = await drain(r, undefined);
+    assert.equal(got.ended, true);
+    assert.deepEqual(got.values, ['a0', 'a1', 'b0', 'b1']);
+    assert.deepEqual(got.where, [0, 1, 6, 7].map((o) => `topic ${topic} partition 0 offset ${o}`));
+    assert.deepEqual(r.position(), { [topic]: { '0': 9 } });
+  });
+});
+
+test('a record larger than the fetch sizes is read (the partition\'s fetch size grows for it), and the reader goes on after it', async () => {
+  const topic = uniqueTopic('big-record');
+  await createTopic(broker, topic, 2);
+  const big = `{"uid": 1, "blob": "${'b'.repeat(700 * 1024)}"}`;
+  const msgs = [
+    ...Array.from({ length: 50 }, (_, i) => ({ partition: i % 2, value: `small${i}` })),
+    { partition: 1, value: big },
+    ...Array.from({ length: 50 }, (_, i) => ({ partition: i % 2, value: `after${i}` })),
+  ];
+  for (const m of msgs) await produce(broker, topic, [m]); // one batch per record
+  await withReader(reader(source(broker, topic, { boundedMode: 'latest-offset' }), 0, 1, { maxBytes: 64 * 1024, maxBytesPerPartition: 16 * 1024 }), undefined, async (r) => {
+    const got = await drain(r, undefined, 60_000);
+    assert.equal(got.ended, true);
+    assert.deepEqual(sorted(got.values), sorted(msgs.map((m) => m.value)));
+  });
+});

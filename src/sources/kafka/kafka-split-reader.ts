@@ -219,6 +219,8 @@ export class KafkaSplitReader implements SplitReader {
   commitFailures = 0;
   /** Fetch round trips that failed and were retried (broker restarts, leader moves). */
   fetchRetries = 0;
+  /** Times a partition's fetch size grew for a record batch larger than it. */
+  fetchSizeGrowths = 0;
 
   constructor(options: KafkaSplitReaderOptions) {
     this.source = options.source;
@@ -470,13 +472,8 @@ export class KafkaSplitReader implements SplitReader {
     if (decoded.truncated) {
       // The next record batch is larger than what this partition asked for: ask for more
       // next time (the response held only its beginning), or fail naming it.
-      if (st.maxBytes >= this.maxBatchBytes) {
-        throw new KafkaSourceError(
-          `${where} offset ${from}: the record batch there is larger than ${this.maxBatchBytes} bytes, the most the source fetches at once`,
-          { topic: st.topic, partition: st.partition },
-        );
-      }
-      st.maxBytes = Math.min(this.maxBatchBytes, Math.max(st.maxBytes * 2, records.length * 2));
+      st.maxBytes = grownFetchSize(st.maxBytes, records.length, this.maxBatchBytes, { topic: st.topic, partition: st.partition, offset: from });
+      this.fetchSizeGrowths++;
       return;
     }
     if (st.maxBytes > this.maxBytesPerPartition) st.maxBytes = this.maxBytesPerPartition;
@@ -651,6 +648,21 @@ export class KafkaSplitReader implements SplitReader {
     await this.admin?.close().catch(() => undefined);
     await this.loop;
   }
+}
+
+/**
+ * The fetch size a partition asks for next after a response held only the beginning of its
+ * next record batch (`got` bytes): doubled (at least twice what came), up to `cap`. At the cap
+ * the batch cannot be read at all: fail naming where, rather than fetch the same bytes forever.
+ */
+export function grownFetchSize(current: number, got: number, cap: number, at: { topic: string; partition: number; offset: number }): number {
+  if (current >= cap) {
+    throw new KafkaSourceError(`topic ${at.topic} partition ${at.partition} offset ${at.offset}: the record batch there is larger than ${cap} bytes, the most the source fetches at once`, {
+      topic: at.topic,
+      partition: at.partition,
+    });
+  }
+  return Math.min(cap, Math.max(current * 2, got * 2));
 }
 
 /** Kafka error code OFFSET_OUT_OF_RANGE. */

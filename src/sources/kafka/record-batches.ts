@@ -1,4 +1,4 @@
-import { compressionsAlgorithmsByBitmask } from '@platformatic/kafka';
+import { compressionsAlgorithmsByBitmask, crc32c } from '@platformatic/kafka';
 import { KafkaSourceError } from './errors.ts';
 
 /** One aborted transaction in a fetch response (read_committed): its producer and first offset. */
@@ -58,6 +58,7 @@ function int64(b: Buffer, at: number): number {
  * first offset plus a count while they are consecutive, and only spelled out where there are gaps
  * (compaction, control records, aborted transactions, tombstones).
  *
+ * Each batch's CRC32C is checked first (the client's native or WebAssembly crc32c).
  * Compressed batches (gzip, snappy, lz4, zstd) are inflated with the client's codecs (zlib for
  * gzip/zstd, its WebAssembly snappy and lz4). Control batches (transaction markers) and, under
  * read_committed, batches of aborted transactions are skipped the way Kafka's Java consumer does.
@@ -77,6 +78,14 @@ export function decodeRecordBatches(bytes: Buffer, o: DecodeOptions): DecodedRec
     const magic = bytes.readInt8(pos + 16);
     if (magic !== 2) {
       throw new KafkaSourceError(`topic ${o.topic} partition ${o.partition} offset ${base}: record batch format v${magic} is not supported (Kafka 0.11+ writes v2)`, {
+        topic: o.topic,
+        partition: o.partition,
+      });
+    }
+    // Kafka's Java consumer checks every batch (check.crcs=true); so do we: damaged bytes
+    // must fail naming where, never be decoded into wrong values.
+    if ((crc32c(bytes.subarray(pos + 21, pos + size)) >>> 0) !== bytes.readUInt32BE(pos + 17)) {
+      throw new KafkaSourceError(`topic ${o.topic} partition ${o.partition} offset ${base}: record batch fails its CRC32C check (damaged in transit or on the broker)`, {
         topic: o.topic,
         partition: o.partition,
       });
