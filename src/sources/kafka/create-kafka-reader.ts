@@ -3,6 +3,19 @@ import type { SplitAssignment, SplitReader } from '../types.ts';
 import { KafkaSourceError } from './errors.ts';
 import { KafkaSplitReader } from './kafka-split-reader.ts';
 
+/**
+ * What the Kafka source may hold in memory: a quarter of the runner's 200 MB target (the rest
+ * is Node itself, the pipeline's batches and the sink's open part files). Fetch sizes and buffer
+ * bounds follow from it (`fetchSizes`), so memory does not grow with topic size or lag.
+ * `SLUICE_SOURCE_MEMORY_MB` overrides it.
+ */
+export const SOURCE_MEMORY_BUDGET_BYTES = 48 * 1024 * 1024;
+
+function memoryBudget(env: NodeJS.ProcessEnv = process.env): number {
+  const mb = Number(env.SLUICE_SOURCE_MEMORY_MB);
+  return Number.isFinite(mb) && mb >= 4 ? Math.floor(mb * 1024 * 1024) : SOURCE_MEMORY_BUDGET_BYTES;
+}
+
 /** What the reader needs from a runner's resolved config (`RuntimeConfig` fits). */
 export interface KafkaReaderConfig {
   job: string;
@@ -19,6 +32,7 @@ export function createKafkaReader(c: KafkaReaderConfig, split: SplitAssignment, 
     source: c.source.kafka,
     assignment: split,
     clientId: `sluice-${c.job}-${split.index}`.replace(/[^A-Za-z0-9._-]/gu, '_'),
+    memoryBudgetBytes: memoryBudget(),
     ...(onWarning === undefined ? {} : { onWarning }),
   });
 }

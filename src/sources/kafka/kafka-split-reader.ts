@@ -97,6 +97,8 @@ interface Chunk {
   /** Offset after the chunk (past trailing control records and skipped tombstones). */
   end: number;
   chars: number;
+  /** No value has a byte below 0x20. */
+  controlFree: boolean;
 }
 
 /** How long a fetch waits at the broker for data before it answers empty. */
@@ -126,6 +128,8 @@ interface Segment {
  */
 export class KafkaRawBatch implements RawBatch {
   readonly values: string[] = [];
+  /** Set when the source saw every value's bytes and none is below 0x20 (see RawBatch). */
+  noControlChars?: boolean;
   private readonly segments: Segment[] = [];
 
   /** @internal values[length..] are to be `chunk`'s records from index `from` on. */
@@ -477,7 +481,7 @@ export class KafkaSplitReader implements SplitReader {
       return;
     }
     if (st.maxBytes > this.maxBytesPerPartition) st.maxBytes = this.maxBytesPerPartition;
-    this.push(st, decoded.values, decoded.offsets, decoded.first < 0 ? from : decoded.first, decoded.end);
+    this.push(st, decoded.values, decoded.offsets, decoded.first < 0 ? from : decoded.first, decoded.end, decoded.controlFree);
   }
 
   /** New partitions of the topics (unbounded reads): owned ones start at earliest. */
@@ -493,7 +497,7 @@ export class KafkaSplitReader implements SplitReader {
     }
   }
 
-  private push(st: PartitionState, values: string[], offsets: number[] | null, first: number, end: number): void {
+  private push(st: PartitionState, values: string[], offsets: number[] | null, first: number, end: number, controlFree: boolean): void {
     if (st.fetched !== undefined && end <= st.fetched) return;
     let chars = 0;
     for (let i = 0; i < values.length; i++) chars += (values[i] as string).length;
@@ -504,7 +508,7 @@ export class KafkaSplitReader implements SplitReader {
       this.wake?.();
       return;
     }
-    this.chunks.push({ state: st, values, offsets, first, head: 0, end, chars });
+    this.chunks.push({ state: st, values, offsets, first, head: 0, end, chars, controlFree });
     st.fetched = end;
     this.bufferedRecords += values.length;
     this.bufferedChars += chars;
@@ -536,11 +540,13 @@ export class KafkaSplitReader implements SplitReader {
     if (this.fatal !== undefined) throw this.fatal;
     const batch = new KafkaRawBatch();
     const values = batch.values;
+    let controlFree = true;
     const now = this.now();
     while (values.length < maxRecords && this.chunkHead < this.chunks.length) {
       const c = this.chunks[this.chunkHead] as Chunk;
       const take = Math.min(maxRecords - values.length, c.values.length - c.head);
       if (take > 0) {
+        if (!c.controlFree) controlFree = false;
         batch.addSegment(c, c.head);
         const cv = c.values;
         for (let i = c.head, e = c.head + take; i < e; i++) values.push(cv[i] as string);
@@ -564,6 +570,8 @@ export class KafkaSplitReader implements SplitReader {
       this.paused = false;
       this.resumeFetching?.();
     }
+    // The bytes were checked while decoding: the JSON decoder need not scan for control characters.
+    if (controlFree && values.length > 0) batch.noControlChars = true;
     if (batch.values.length === 0 && this.bounded && this.chunkHead >= this.chunks.length && this.allReachedStop()) return null;
     return batch;
   }

@@ -29,6 +29,8 @@ test('consecutive records carry no offset array; ASCII and non-ASCII values deco
   assert.equal(d.first, 0);
   assert.equal(d.end, 5);
   assert.equal(d.truncated, false);
+  assert.equal(d.controlFree, true);
+  assert.equal(decodeRecordBatches(batch(0, ['ok', '{"a": "tab\there"}']), opts()).controlFree, false, 'a raw tab is a control byte');
 });
 
 test('every codec the broker may send decodes: gzip, snappy, lz4, zstd', () => {

@@ -22,6 +22,8 @@ export interface DecodedRecords {
   tombstones: number;
   /** No complete record batch was in the bytes: the next one is larger than what was asked for. */
   truncated: boolean;
+  /** No value holds a byte below 0x20 (so no raw control character): the JSON decoder may skip that check. */
+  controlFree: boolean;
 }
 
 export interface DecodeOptions {
@@ -64,7 +66,7 @@ function int64(b: Buffer, at: number): number {
  * read_committed, batches of aborted transactions are skipped the way Kafka's Java consumer does.
  */
 export function decodeRecordBatches(bytes: Buffer, o: DecodeOptions): DecodedRecords {
-  const out: DecodedRecords = { values: [], offsets: null, first: -1, end: o.from, tombstones: 0, truncated: false };
+  const out: DecodedRecords = { values: [], offsets: null, first: -1, end: o.from, tombstones: 0, truncated: false, controlFree: true };
   const aborted = o.aborted ?? [];
   let nextAborted = 0;
   const abortedProducers = new Set<bigint>();
@@ -188,8 +190,16 @@ function readRecords(b: Buffer, at: number, end: number, count: number, base: nu
       out.tombstones++;
       continue;
     }
+    // One pass over the value's bytes tells both whether it is ASCII and whether it holds a
+    // control byte (what formats/control-bytes.ts would otherwise look for in the text).
     let bits = 0;
-    for (let j = valueStart, e = valueStart + valueLength; j < e; j++) bits |= b[j] as number;
+    let control = false;
+    for (let j = valueStart, e = valueStart + valueLength; j < e; j++) {
+      const x = b[j] as number;
+      bits |= x;
+      if (x < 0x20) control = true;
+    }
+    if (control) out.controlFree = false;
     starts[n] = valueStart;
     // A non-ASCII value is marked by a negative end: it is decoded as UTF-8 on its own.
     ends[n] = (bits & 0x80) === 0 ? valueStart + valueLength : -(valueStart + valueLength);
