@@ -39,7 +39,7 @@ export interface KafkaSplitReaderOptions {
   maxBytesPerPartition?: number;
   /**
    * What the source may hold in memory: fetch sizes and buffer bounds are derived from it
-   * (`fetchSizes`). @default 64 MiB
+   * (`fetchSizes`). @default 16 MiB (SOURCE_MEMORY_BUDGET_BYTES)
    */
   memoryBudgetBytes?: number;
   /**
@@ -240,7 +240,7 @@ export class KafkaSplitReader implements SplitReader {
     this.clientId = options.clientId ?? 'sluice';
     this.warn = options.onWarning ?? ((m) => process.stderr.write(`kafka source: ${m}\n`));
     this.client = options.client ?? kafkaClientConfig(this.source, this.clientId);
-    const sizes = fetchSizes(options.memoryBudgetBytes ?? 64 * 1024 * 1024);
+    const sizes = fetchSizes(options.memoryBudgetBytes ?? 16 * 1024 * 1024);
     this.maxRecords = options.maxBufferedRecords ?? 100_000;
     this.maxChars = options.maxBufferedChars ?? sizes.maxBufferedChars;
     this.maxBytes = options.maxBytes ?? sizes.maxBytes;
