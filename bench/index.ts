@@ -33,6 +33,7 @@ import { benchFormats } from './formats.ts';
 import { benchHdfs } from './storage/hdfs-section.ts';
 import { benchOss } from './storage/oss-section.ts';
 import { storageShapes } from './storage/payload-input.ts';
+import { shared } from './shared.ts';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const WORK = path.join(REPO, '.cache', 'bench');
@@ -102,20 +103,21 @@ spec:
   sink: {path: out, format: {type: csv}, partitionBy: [pid], rollingPolicy: {fileSize: 2MB}, partitionCommit: {policy: [success-file]}}
   checkpoint: {interval: 5s}
 `);
-  const runJob = async (dist: boolean): Promise<{ seconds: number; maxRssMb: number }> => {
+  const runJob = async (dist: boolean): Promise<{ seconds: number; maxRssMb: number; cpuSeconds: number }> => {
     await rm(path.join(dir, 'out'), { recursive: true, force: true });
     const run = await runNode([path.join(REPO, 'bin/sluice.mjs'), 'run', job, '--json'], { SLUICE_DIST: dist ? '1' : '0' });
     if (run.code !== 0) throw new Error(run.stderr);
     const summary = run.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).find((e) => e.event === 'summary')!;
     if (summary.recordsCommitted !== RECORDS) throw new Error(`committed ${String(summary.recordsCommitted)} of ${RECORDS}`);
-    return { seconds: summary.elapsedSeconds as number, maxRssMb: summary.maxRssMb as number };
+    return { seconds: summary.elapsedSeconds as number, maxRssMb: summary.maxRssMb as number, cpuSeconds: summary.cpuSeconds as number };
   };
   const built = await runJob(true);
   const fromSrc = await runJob(false);
   const rate = RECORDS / built.seconds;
   const baseRate = b.records / b.seconds;
   console.log(`\n## local file → partitioned CSV (${fmt(RECORDS)} records, ${fmt(bytes / 1e6, 1)} MB in)`);
-  console.log(`pipeline : ${fmt(rate)} records/s  ${fmt(bytes / 1e6 / built.seconds, 1)} MB/s  peak RSS ${fmt(built.maxRssMb)} MB  (${fmt(built.seconds, 2)} s from restore to final commit; built dist/, as in the image)`);
+  shared.localCpuSecondsPerMillion = built.cpuSeconds / (RECORDS / 1e6);
+  console.log(`pipeline : ${fmt(rate)} records/s  ${fmt(bytes / 1e6 / built.seconds, 1)} MB/s  CPU ${fmt(shared.localCpuSecondsPerMillion, 2)} s/M records  peak RSS ${fmt(built.maxRssMb)} MB  (${fmt(built.seconds, 2)} s from restore to final commit; built dist/, as in the image)`);
   console.log(`  from TypeScript sources (a checkout): ${fmt(RECORDS / fromSrc.seconds)} records/s  peak RSS ${fmt(fromSrc.maxRssMb)} MB`);
   console.log(`baseline : ${fmt(baseRate)} records/s  ${fmt(bytes / 1e6 / b.seconds, 1)} MB/s  peak RSS ${fmt(b.maxRssMb, 0)} MB  (parse + one CSV file, no checkpoints)`);
   console.log(`ratio    : ${fmt((100 * rate) / baseRate, 1)}% of baseline   targets: >= 1,000,000 records/s, >= 50% of baseline, RSS < 200 MB`);

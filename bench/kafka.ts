@@ -1,40 +1,37 @@
 /**
- * `npm run bench` section `kafka`: Kafka → partitioned CSV end to end, beside the raw kafkajs
- * consume rate measured in the same run on the same topic.
+ * `npm run bench` section `kafka`: the seed's Kafka job end to end, beside the raw
+ * consume-and-discard rate of @platformatic/kafka (the client Sluice uses) and of kafkajs (the
+ * client it replaced), on the same topic in the same run, at each size of BENCH_KAFKA_RECORDS
+ * (default `2000000,10000000`, so growth with topic size shows).
  *
  *   1. Start the stack broker if none runs (and stop it at the end only then).
- *   2. Produce BENCH_KAFKA_RECORDS (default 2,000,000) `{"uid": n}` records (the seed's
- *      producer, uid 0..100) into a fresh 3-partition topic.
- *   3. Raw limit: plain kafkajs consumes and discards them (test/stack/kafka/raw-consume-rate.ts),
- *      then Sluice's KafkaSplitReader alone reads them (the source without the pipeline).
+ *   2. Per size: produce that many `{"uid": n}` records (the seed's producer, uid 0..100) into
+ *      a fresh 3-partition topic.
+ *   3. Raw limits, each in a process of its own (`kafka-raw-consume.ts`, so CPU and RSS are the
+ *      client's alone): @platformatic/kafka's consumer stream, kafkajs 2.2.4's `eachBatch`
+ *      (installed with npm into `.cache/bench-alt/`, git-ignored, not a Sluice dependency;
+ *      BENCH_KAFKA_ALT=0 skips it), and Sluice's KafkaSplitReader alone.
  *   4. The seed's second job (`SELECT uid, uid_to_pid(uid) AS pid`, CSV partitioned by pid, 2MB
  *      files, success-file) from earliest with `boundedMode: latest-offset`, so `sluice run`
- *      ends by itself; records/s from its restore event to its summary (group join included,
- *      process start excluded, as the raw rates exclude their connect), and peak RSS from the summary.
+ *      ends by itself: records/s restore → end, CPU-seconds per million records and peak RSS
+ *      from its summary.
  *
- *   5. The same raw consume-and-discard with @platformatic/kafka, a maintained alternative
- *      client, because kafkajs's decoding caps a Kafka-fed runner far below what the pipeline does
- *      from files (docs/decisions/0005-kafka-client.md). It is NOT a Sluice dependency: the bench
- *      installs it with npm into `.cache/bench-alt/` (git-ignored) on first use.
- *      BENCH_KAFKA_ALT=0 skips this step (e.g. with no registry in reach).
- *
- * Targets (issue): pipeline ≥ 80% of the raw kafkajs rate, peak RSS < 256 MB.
+ * Targets (issue 10): pipeline ≥ 80% of raw @platformatic/kafka, CPU per record within 2× of
+ * the local-file path (`local` section, same run: BENCH_ONLY=kafka,local), peak RSS < 200 MB.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { produce, PRODUCE_DEFAULTS } from '../src/cli/produce.ts';
-import { rawKafkajsConsumeRate, splitReaderConsumeRate } from '../test/stack/kafka/raw-consume-rate.ts';
 import service, { brokerRunning } from '../test/stack/services/kafka.ts';
-import { silenceKafkajsTimeoutWarning } from '../src/sources/kafka/node-warnings.ts';
+import { shared } from './shared.ts';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const WORK = path.join(REPO, '.cache', 'bench', 'kafka');
 const PARTITIONS = 3;
-const ALT_PACKAGE = '@platformatic/kafka';
-const ALT_VERSION = '2.12.1';
+const KAFKAJS_VERSION = '2.2.4';
 const ALT_DIR = path.join(REPO, '.cache', 'bench-alt');
 
 interface RunEvent {
@@ -61,19 +58,9 @@ function sluiceRun(job: string, dist: boolean): Promise<{ code: number | null; s
   });
 }
 
-/** The few parts of @platformatic/kafka the bench uses (it is loaded from `.cache/bench-alt/`, untyped here). */
-interface AltStream {
-  on(event: 'data', listener: (message: unknown) => void): unknown;
-  on(event: 'error', listener: (error: Error) => void): unknown;
-  close(): Promise<void>;
-}
-interface AltModule {
-  Consumer: new (options: Record<string, unknown>) => { consume(options: Record<string, unknown>): Promise<AltStream>; close(force?: boolean): Promise<void> };
-}
-
-/** Install the alternative client into the scratch dir (once per version) and import it; a string says why not. */
-async function loadAltClient(): Promise<AltModule | string> {
-  const pkgDir = path.join(ALT_DIR, 'node_modules', ...ALT_PACKAGE.split('/'));
+/** Install kafkajs into the scratch dir (once per version); its entry file, or a string saying why not. */
+function installKafkajs(): { entry: string } | string {
+  const pkgDir = path.join(ALT_DIR, 'node_modules', 'kafkajs');
   const installed = (): string | undefined => {
     try {
       return (JSON.parse(readFileSync(path.join(pkgDir, 'package.json'), 'utf8')) as { version?: string }).version;
@@ -81,42 +68,39 @@ async function loadAltClient(): Promise<AltModule | string> {
       return undefined;
     }
   };
-  if (installed() !== ALT_VERSION) {
-    await mkdir(ALT_DIR, { recursive: true });
+  if (installed() !== KAFKAJS_VERSION) {
+    mkdirSync(ALT_DIR, { recursive: true });
     // Its own package.json, so npm never walks up to the repo's and nothing of Sluice changes.
     if (!existsSync(path.join(ALT_DIR, 'package.json'))) {
-      await writeFile(path.join(ALT_DIR, 'package.json'), `${JSON.stringify({ private: true, description: 'scratch install for npm run bench (kafka section); not a Sluice dependency' })}\n`);
+      writeFileSync(path.join(ALT_DIR, 'package.json'), `${JSON.stringify({ private: true, description: 'scratch install for npm run bench (kafka section); not a Sluice dependency' })}\n`);
     }
-    const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', `${ALT_PACKAGE}@${ALT_VERSION}`], { cwd: ALT_DIR, encoding: 'utf8', timeout: 300_000 });
-    if (r.status !== 0) return `npm install ${ALT_PACKAGE}@${ALT_VERSION} failed: ${`${r.error?.message ?? ''} ${r.stderr ?? ''}`.trim().split('\n').slice(-3).join(' ')}`;
+    const r = spawnSync('npm', ['install', '--no-audit', '--no-fund', `kafkajs@${KAFKAJS_VERSION}`], { cwd: ALT_DIR, encoding: 'utf8', timeout: 300_000 });
+    if (r.status !== 0) return `npm install kafkajs@${KAFKAJS_VERSION} failed: ${`${r.error?.message ?? ''} ${r.stderr ?? ''}`.trim().split('\n').slice(-3).join(' ')}`;
   }
-  const entry = path.join(pkgDir, 'dist', 'index.js');
-  return (await import(pathToFileURL(entry).href)) as AltModule;
+  return { entry: path.join(pkgDir, 'index.js') };
 }
 
-/** @platformatic/kafka consumes `records` from the start of `topic` and discards them (values stay Buffers, as in the kafkajs figure). */
-async function altConsumeRate(alt: AltModule, bootstrap: string, topic: string, records: number, deadlineMs = 300_000): Promise<number> {
-  const consumer = new alt.Consumer({ clientId: 'raw-consume-rate-alt', groupId: `raw-consume-rate-alt-${Date.now()}`, bootstrapBrokers: [bootstrap] });
-  const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false, sessionTimeout: 10_000, heartbeatInterval: 3000 });
-  let seen = 0;
-  let first = 0;
-  try {
-    const last = await new Promise<number>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`${ALT_PACKAGE}: consumed only ${seen} of ${records} records within ${deadlineMs} ms`)), deadlineMs);
-      stream.on('error', reject);
-      stream.on('data', () => {
-        if (first === 0) first = performance.now();
-        if (++seen === records) {
-          clearTimeout(timer);
-          resolve(performance.now());
-        }
-      });
+interface RawRate {
+  records: number;
+  seconds: number;
+  secondsWithSetup: number;
+  cpuSeconds: number;
+  maxRssMb: number;
+}
+
+/** One raw consume-and-discard run in its own process (bench/kafka-raw-consume.ts). */
+function rawConsume(client: 'platformatic' | 'kafkajs' | 'reader', bootstrap: string, topic: string, records: number, extra: string[] = []): Promise<RawRate> {
+  return new Promise((resolve, reject) => {
+    const c = spawn(process.execPath, ['--max-semi-space-size=16', path.join(REPO, 'bench/kafka-raw-consume.ts'), client, bootstrap, topic, String(records), ...extra], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    c.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+    c.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    c.on('exit', (code) => {
+      if (code !== 0) reject(new Error(`raw consume (${client}) exited ${code}: ${stderr.slice(-1500)}`));
+      else resolve(JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as RawRate);
     });
-    return seen / ((last - first) / 1000);
-  } finally {
-    await stream.close().catch(() => undefined);
-    await consumer.close(true).catch(() => undefined);
-  }
+  });
 }
 
 function jobYaml(bootstrap: string, topic: string): string {
@@ -136,54 +120,65 @@ spec:
 `;
 }
 
+const perMillion = (cpuSeconds: number, records: number): number => cpuSeconds / (records / 1e6);
+
+function rawLine(name: string, r: RawRate): string {
+  return `${name.padEnd(9)}: ${fmt(r.records / r.seconds).padStart(11)} records/s first record → last (${fmt(r.records / r.secondsWithSetup)} connect → last)  CPU ${fmt(perMillion(r.cpuSeconds, r.records), 2)} s/M records  peak RSS ${fmt(r.maxRssMb)} MB`;
+}
+
 /**
  * @param dist run the built dist/, as the image does (`npm run bench` builds first); run alone
  *   (`node bench/kafka.ts`) it runs the TypeScript sources, so no stale build is measured.
  */
 export async function benchKafka(dist = true): Promise<void> {
-  silenceKafkajsTimeoutWarning(); // kafkajs 2.2.4 on Node 24, harmless (src/sources/kafka/node-warnings.ts)
-  const records = Number(process.env.BENCH_KAFKA_RECORDS ?? 2_000_000);
-  if (!Number.isSafeInteger(records) || records <= 0) throw new Error(`BENCH_KAFKA_RECORDS=${process.env.BENCH_KAFKA_RECORDS} is not a positive integer`);
+  const sizes = (process.env.BENCH_KAFKA_RECORDS ?? '2000000,10000000').split(',').map((t) => Number(t.trim()));
+  if (sizes.some((n) => !Number.isSafeInteger(n) || n <= 0)) throw new Error(`BENCH_KAFKA_RECORDS=${process.env.BENCH_KAFKA_RECORDS} is not a list of positive integers`);
   const startedHere = !brokerRunning();
   const bootstrap = (await service.up()).KAFKA_BOOTSTRAP ?? '';
+  const kafkajs = process.env.BENCH_KAFKA_ALT === '0' ? 'skipped (BENCH_KAFKA_ALT=0)' : installKafkajs();
   try {
-    const topic = `bench-kafka-${Date.now()}`;
-    const produced = await produce({ ...PRODUCE_DEFAULTS, bootstrap, topic, count: records, batch: 10_000, interval: 0, partitions: PARTITIONS });
-    const raw = await rawKafkajsConsumeRate(bootstrap, topic, records);
-    const reader = await splitReaderConsumeRate(bootstrap, topic, records);
-    let alt: string;
-    if (process.env.BENCH_KAFKA_ALT === '0') alt = 'skipped (BENCH_KAFKA_ALT=0)';
-    else {
-      const mod = await loadAltClient();
-      alt = typeof mod === 'string' ? `skipped: ${mod}` : `${fmt(await altConsumeRate(mod, bootstrap, topic, records))} records/s  (${ALT_PACKAGE} ${ALT_VERSION} consumer stream, discard; .cache/bench-alt/, not a dependency)`;
-    }
+    for (const records of sizes) {
+      const topic = `bench-kafka-${records}-${Date.now()}`;
+      const produced = await produce({ ...PRODUCE_DEFAULTS, bootstrap, topic, count: records, batch: 10_000, interval: 0, partitions: PARTITIONS });
+      const platformatic = await rawConsume('platformatic', bootstrap, topic, records);
+      const old = typeof kafkajs === 'string' ? kafkajs : await rawConsume('kafkajs', bootstrap, topic, records, [kafkajs.entry]);
+      const reader = await rawConsume('reader', bootstrap, topic, records);
 
-    await rm(WORK, { recursive: true, force: true });
-    await mkdir(WORK, { recursive: true });
-    const job = path.join(WORK, 'job.yaml');
-    await writeFile(job, jobYaml(bootstrap, topic));
-    const run = await sluiceRun(job, dist);
-    if (run.code !== 0) throw new Error(`sluice run exited ${run.code}: ${run.stderr.slice(-2000)}`);
-    const restore = run.events.find((e) => e.event === 'restore');
-    const summary = run.events.find((e) => e.event === 'summary');
-    if (restore === undefined || summary === undefined) throw new Error(`sluice run printed no restore/summary event: ${run.stderr.slice(-2000)}`);
-    if (summary.recordsCommitted !== records || summary.finished !== true) {
-      throw new Error(`sluice run committed ${String(summary.recordsCommitted)} of ${records} records (finished: ${String(summary.finished)})`);
+      await rm(WORK, { recursive: true, force: true });
+      await mkdir(WORK, { recursive: true });
+      const job = path.join(WORK, 'job.yaml');
+      await writeFile(job, jobYaml(bootstrap, topic));
+      const run = await sluiceRun(job, dist);
+      if (run.code !== 0) throw new Error(`sluice run exited ${run.code}: ${run.stderr.slice(-2000)}`);
+      const restore = run.events.find((e) => e.event === 'restore');
+      const summary = run.events.find((e) => e.event === 'summary');
+      if (restore === undefined || summary === undefined) throw new Error(`sluice run printed no restore/summary event: ${run.stderr.slice(-2000)}`);
+      if (summary.recordsCommitted !== records || summary.finished !== true) {
+        throw new Error(`sluice run committed ${String(summary.recordsCommitted)} of ${records} records (finished: ${String(summary.finished)})`);
+      }
+      const seconds = (Date.parse(summary.time) - Date.parse(restore.time)) / 1000;
+      const rate = records / seconds;
+      const rss = summary.maxRssMb as number;
+      const cpuM = perMillion(summary.cpuSeconds as number, records);
+      const rawRate = platformatic.records / platformatic.seconds;
+      const rawSetup = platformatic.records / platformatic.secondsWithSetup;
+      const bytes = summary.bytesCommitted as number;
+      console.log(`\n## Kafka → partitioned CSV (${fmt(records)} records, ${PARTITIONS} partitions, the seed's second job, bounded at latest-offset)`);
+      console.log(`pipeline : ${fmt(rate).padStart(11)} records/s restore → end (${fmt(seconds, 2)} s; ${fmt(run.seconds, 2)} s with process start)  CPU ${fmt(cpuM, 2)} s/M records  peak RSS ${fmt(rss)} MB  (${fmt(bytes / 1e6, 1)} MB CSV; ${dist ? 'built dist/' : 'TypeScript sources'})`);
+      console.log(rawLine('reader', reader) + '  (Sluice\'s KafkaSplitReader alone, poll + discard)');
+      console.log(rawLine('raw plt', platformatic) + '  (@platformatic/kafka consumer stream, discard)');
+      console.log(typeof old === 'string' ? `raw kjs  : ${old}` : rawLine('raw kjs', old) + `  (kafkajs ${KAFKAJS_VERSION} eachBatch, discard; .cache/bench-alt/, not a dependency)`);
+      console.log(`produce  : ${fmt(produced.recordsPerSecond)} records/s  (sluice produce, batches of 10,000)`);
+      const ratio = (100 * rate) / rawRate;
+      const ratioSetup = (100 * rate) / rawSetup;
+      const local = shared.localCpuSecondsPerMillion;
+      const cpuRatio = local === undefined ? undefined : cpuM / local;
+      console.log(
+        `targets  : ${fmt(ratio, 1)}% of raw @platformatic/kafka steady state (${fmt(ratioSetup, 1)}% measured alike, connect → last) [>= 80%]; ` +
+          (cpuRatio === undefined ? 'CPU vs local: run with BENCH_ONLY=local,kafka; ' : `CPU ${fmt(cpuRatio, 2)}× the local-file path's ${fmt(local ?? 0, 2)} s/M [<= 2×]; `) +
+          `peak RSS ${fmt(rss)} MB [< 200 MB]`,
+      );
     }
-    const seconds = (Date.parse(summary.time) - Date.parse(restore.time)) / 1000;
-    const rate = records / seconds;
-    const rss = summary.maxRssMb as number;
-    const ratio = (100 * rate) / raw.recordsPerSecond;
-    const bytes = summary.bytesCommitted as number;
-    console.log(`\n## Kafka → partitioned CSV (${fmt(records)} records, ${PARTITIONS} partitions, the seed's second job, bounded at latest-offset)`);
-    console.log(`pipeline : ${fmt(rate)} records/s  peak RSS ${fmt(rss)} MB  (${fmt(seconds, 2)} s restore → end, ${fmt(run.seconds, 2)} s with process start; ${fmt(bytes / 1e6, 1)} MB CSV out; ${dist ? 'built dist/' : 'TypeScript sources'})`);
-    console.log(`reader   : ${fmt(reader.recordsPerSecond)} records/s  (Sluice's KafkaSplitReader alone, poll and discard)`);
-    const rawWithSetup = raw.records / raw.secondsWithSetup;
-    console.log(`raw      : ${fmt(raw.recordsPerSecond)} records/s first batch → last; ${fmt(rawWithSetup)} records/s connect → last, group join included like the pipeline's (kafkajs 2.2.4 consumer, eachBatch, discard)`);
-    console.log(`alt raw  : ${alt}`);
-    console.log(`produce  : ${fmt(produced.recordsPerSecond)} records/s  (sluice produce, batches of 10,000)`);
-    const ratioSetup = (100 * rate) / rawWithSetup;
-    console.log(`ratio    : ${fmt(ratioSetup, 1)}% of raw kafkajs measured alike (connect → last); ${fmt(ratio, 1)}% of its steady-state rate   targets: >= 80% of raw, RSS < 256 MB   ${ratioSetup >= 80 && rss < 256 ? 'met (setup included on both sides)' : 'NOT met'}${ratio >= 80 ? '; met on steady state too' : ''}`);
   } finally {
     if (startedHere) await service.down();
   }

@@ -594,6 +594,7 @@ export const statusSchema: JSONSchemaProps = obj('Observed state, written by the
   }),
   source: obj('Source progress summary.', {
     lag: int('Records behind the end of the source (Kafka), summed over partitions.', { minimum: 0 }),
+    lagMax: int('The largest lag of one partition (Flink: records-lag-max).', { minimum: 0 }),
     offsets: str('Committed positions, compact text (partition:offset;...).', { maxLength: 8192 }),
   }),
   partitions: obj('Partition commit summary; the full record is in the commit manifest.', {
@@ -619,6 +620,16 @@ export const statusSchema: JSONSchemaProps = obj('Observed state, written by the
       restarts: int('Restarts so far.', { minimum: 0 }),
       records: int('Records committed by this runner.', { minimum: 0 }),
       lag: int('This runner\'s source lag.', { minimum: 0 }),
+      lagMax: int('The largest lag of one of this runner\'s partitions (Flink: records-lag-max).', { minimum: 0 }),
+      laggingPartitions: {
+        type: 'array',
+        description: 'This runner\'s partitions furthest behind (Flink: records-lag per partition), largest first (bounded).',
+        maxItems: 5,
+        items: obj('One partition and its lag.', {
+          partition: str('topic-partition.', { maxLength: 512 }),
+          lag: int('Records behind the end of the partition.', { minimum: 0 }),
+        }, { required: ['partition', 'lag'] }),
+      },
       epoch: int('Epoch this runner process claimed (rises at every restart).', { minimum: 0 }),
       checkpointAt: timestamp('When its newest checkpoint completed.'),
       checkpointDurationMs: int('How long its newest checkpoint took.', { minimum: 0 }),

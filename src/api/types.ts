@@ -366,6 +366,10 @@ export interface RunnerStatus {
   files?: number;
   skipped?: number;
   lag?: number;
+  /** The largest lag of one of its partitions (Flink's records-lag-max). */
+  lagMax?: number;
+  /** Its partitions furthest behind (Flink's per-partition records-lag), at most 5, largest first. */
+  laggingPartitions?: Array<{ partition: string; lag: number }>;
   /** Bounded input fully committed by this runner. */
   finished?: boolean;
   /** At most 5, newest first. */
@@ -384,7 +388,7 @@ export interface IngestJobStatus {
   committed?: { records: number; bytes: number; files: number; skipped?: number };
   /** Totals of runner indexes a scale-down removed (operator-owned), included in `committed`. */
   retired?: { records: number; bytes: number; files: number; skipped: number; folded: string[] };
-  source?: { lag?: number; offsets?: string };
+  source?: { lag?: number; lagMax?: number; offsets?: string };
   partitions?: { total: number; recent: PartitionStatus[] };
   runners?: RunnerStatus[];
   lastAppliedSpecHash?: string;

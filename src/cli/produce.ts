@@ -8,10 +8,8 @@
  * test can prove exactly-once delivery by counting distinct seqs at the sink. The producer is
  * idempotent with acks=all: a retried request never writes a record twice.
  */
-import { Kafka, Partitioners, logLevel } from 'kafkajs';
-import type { Admin } from 'kafkajs';
+import { Admin, Producer } from '@platformatic/kafka';
 import { parseArgs } from './args.ts';
-import { silenceKafkajsTimeoutWarning } from '../sources/kafka/node-warnings.ts';
 
 export interface ProduceOptions {
   /** host:port[,host:port...]. @default $KAFKA_BOOTSTRAP or 127.0.0.1:9092 */
@@ -138,12 +136,19 @@ function brokers(bootstrap: string): string[] {
 async function ensureTopic(admin: Admin, topic: string, partitions: number, progress: (line: string) => void): Promise<boolean> {
   const topics = await admin.listTopics();
   if (topics.includes(topic)) {
-    const meta = await admin.fetchTopicMetadata({ topics: [topic] });
-    const have = meta.topics[0]?.partitions.length ?? 0;
+    const meta = await admin.metadata({ topics: [topic] });
+    const have = meta.topics.get(topic)?.partitionsCount ?? 0;
     if (have !== partitions) progress(`topic ${topic} exists with ${have} partitions (asked for ${partitions}); left as it is`);
     return false;
   }
-  await admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+  await admin.createTopics({ topics: [topic], partitions, replicas: -1 });
+  // Wait until every partition has a leader: a send right after creation would fail otherwise.
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const meta = await admin.metadata({ topics: [topic], forceUpdate: true });
+    const t = meta.topics.get(topic);
+    if (t !== undefined && t.partitionsCount === partitions && t.partitions.every((p) => p.leader >= 0)) break;
+    await sleep(100);
+  }
   progress(`created topic ${topic} with ${partitions} partitions`);
   return true;
 }
@@ -166,24 +171,19 @@ export async function produce(options: ProduceOptions, hooks: ProduceHooks = {})
   const progress = hooks.progress ?? (() => undefined);
   const random = hooks.random ?? Math.random;
   const everyMs = hooks.progressEveryMs ?? 5000;
-  // kafkajs logs every retriable error response; a failure that matters is thrown and printed.
-  const kafka = new Kafka({ clientId: 'sluice-produce', brokers: brokers(options.bootstrap), logLevel: logLevel.NOTHING });
+  const client = { clientId: 'sluice-produce', bootstrapBrokers: brokers(options.bootstrap) };
   let createdTopic = false;
   if (options.partitions !== undefined) {
-    const admin = kafka.admin();
-    await admin.connect();
+    const admin = new Admin(client);
     try {
       createdTopic = await ensureTopic(admin, options.topic, options.partitions, progress);
     } finally {
-      await admin.disconnect();
+      await admin.close();
     }
   }
-  const producer = kafka.producer({
-    idempotent: true,
-    maxInFlightRequests: 1,
-    createPartitioner: Partitioners.DefaultPartitioner,
-  });
-  await producer.connect();
+  // Idempotent with acks=all: a retried request never writes a record twice. Records without
+  // a key go round-robin over the partitions.
+  const producer = new Producer({ ...client, idempotent: true, acks: -1, autocreateTopics: true });
   const started = Date.now();
   let sent = 0;
   let lastProgress = started;
@@ -191,11 +191,11 @@ export async function produce(options: ProduceOptions, hooks: ProduceHooks = {})
   try {
     while (sent < options.count && hooks.signal?.aborted !== true) {
       const n = Math.min(options.batch, options.count - sent);
-      const messages = new Array<{ value: string }>(n);
+      const messages = new Array<{ topic: string; value: Buffer }>(n);
       for (let j = 0; j < n; j++) {
-        messages[j] = { value: recordValue(randomUid(options.limit, random), options.sequence ? seq++ : undefined) };
+        messages[j] = { topic: options.topic, value: Buffer.from(recordValue(randomUid(options.limit, random), options.sequence ? seq++ : undefined)) };
       }
-      await producer.send({ topic: options.topic, acks: -1, messages });
+      await producer.send({ messages });
       sent += n;
       const now = Date.now();
       if (now - lastProgress >= everyMs && sent < options.count) {
@@ -206,7 +206,7 @@ export async function produce(options: ProduceOptions, hooks: ProduceHooks = {})
       if (sent < options.count) await sleep(options.interval * 1000, hooks.signal);
     }
   } finally {
-    await producer.disconnect();
+    await producer.close();
   }
   const seconds = (Date.now() - started) / 1000;
   const summary: ProduceSummary = {
@@ -239,7 +239,6 @@ export async function produceCommand(argv: string[]): Promise<number> {
     process.stderr.write(`sluice produce: ${(e as Error).message}\n${PRODUCE_USAGE}`);
     return 2;
   }
-  silenceKafkajsTimeoutWarning();
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.once('SIGINT', onSignal);

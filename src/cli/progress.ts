@@ -50,8 +50,9 @@ export function terminalReporter(runner: JobRunner, reader: SplitReader, out: No
     const parts = s.committer?.recent(5) ?? [];
     const text = [
       `records in ${s.counters.recordsIn.toLocaleString()}  (${Math.round(rate).toLocaleString()}/s)   committed ${s.counters.records.toLocaleString()} records, ${s.counters.files} files   skipped ${s.counters.skipped}`,
-      `checkpoint ${last ? `#${last.id} ${Math.round((now - lastAt) / 1000)}s ago (${last.durationMs} ms)` : 'none yet'}   epoch ${s.epoch}` + (m.lag !== undefined ? `   lag ${m.lag}` : ''),
-      ...(m.splits ?? []).slice(0, 6).map((sp) => `  ${sp.id}: ${sp.position}${sp.lag !== undefined ? `  lag ${sp.lag}` : ''}${sp.recordsPerSecond !== undefined ? `  ${Math.round(sp.recordsPerSecond)}/s` : ''}`),
+      `checkpoint ${last ? `#${last.id} ${Math.round((now - lastAt) / 1000)}s ago (${last.durationMs} ms)` : 'none yet'}   epoch ${s.epoch}` + (m.lag !== undefined ? `   lag ${m.lag}` : '') + (m.lagMax !== undefined ? ` (max ${m.lagMax} in one partition)` : ''),
+      // the partitions furthest behind first: they are the ones a user watches
+      ...[...(m.splits ?? [])].sort((a, b) => (b.lag ?? -1) - (a.lag ?? -1)).slice(0, 6).map((sp) => `  ${sp.id}: ${sp.position}${sp.lag !== undefined ? `  lag ${sp.lag}` : ''}${sp.recordsPerSecond !== undefined ? `  ${Math.round(sp.recordsPerSecond)}/s` : ''}`),
       `partitions ${s.committer?.known.size ?? 0}` + (parts.length ? ': ' + parts.map((p) => `${p.path || '/'}${p.successFile ? ' ✓' : ''}`).join('  ') : ''),
     ];
     if (lines > 0) out.write(`\x1b[${lines}A`);

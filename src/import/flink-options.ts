@@ -119,9 +119,10 @@ const KAFKA: OptionSection = {
     { key: 'value.format', flink: '`format` / `value.format`', ingestJob: '`source.format`', default: 'required', to: { field: '$format.type', value: 'text' } },
     { key: 'format', flink: '', ingestJob: '', default: '', to: { field: '$format.type', value: 'text' } },
     { key: 'properties.commit.offsets.on.checkpoint', ingestJob: 'always on: offsets are committed to the group after each checkpoint, for lag monitoring only', default: '', builtIn: 'always on: offsets are committed to the group after each checkpoint, for lag monitoring only' },
+    { key: 'properties.isolation.level', ingestJob: "always `read_committed` (Flink's default): aborted transactions and transaction markers are skipped", default: '`read_committed`', builtIn: 'always read_committed: aborted transactions and transaction markers are skipped' },
   ],
   unsupported: [
-    { keys: ['properties.*'], reason: 'the runner uses kafkajs, not the Java client, so Java client settings have no meaning; the ones that matter have fields above', severity: 'dropped' },
+    { keys: ['properties.*'], reason: 'the runner uses @platformatic/kafka, not the Java client, so Java client settings have no meaning; the ones that matter have fields above', severity: 'dropped' },
     { keys: ['topic-pattern'], reason: 'not yet; list the topics with `;`', severity: 'needs-user' },
     { keys: ['key.format', 'key.fields', 'key.fields-prefix', 'value.fields-include'], reason: "only the record value is decoded (Flink's `value.fields-include = ALL` without a key format)", severity: 'needs-user' },
     { keys: ['scan.bounded.mode'], values: ['group-offsets', 'timestamp', 'specific-offsets'], reason: 'only `latest-offset` bounds are supported so far', severity: 'needs-user' },

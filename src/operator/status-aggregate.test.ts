@@ -19,12 +19,13 @@ test('checkpoint is the minimum id over every runner, timed by the slowest at th
 
 test('committed counts every lineage (removed indexes too, until folded into retired); lag only current ones', () => {
   const agg = aggregateRunners([
-    { index: 0, state: 'Running', records: 100, bytes: 1000, files: 3, skipped: 1, lag: 5 },
-    { index: 1, state: 'Running', records: 50, bytes: 400, files: 2, lag: 7 },
-    { index: 5, state: 'Running', records: 1_000_000, lag: 1_000 },
+    { index: 0, state: 'Running', records: 100, bytes: 1000, files: 3, skipped: 1, lag: 5, lagMax: 4 },
+    { index: 1, state: 'Running', records: 50, bytes: 400, files: 2, lag: 7, lagMax: 6 },
+    { index: 5, state: 'Running', records: 1_000_000, lag: 1_000, lagMax: 1_000 },
   ], 2);
   assert.deepEqual(agg.committed, { records: 1_000_150, bytes: 1400, files: 5, skipped: 1 });
-  assert.deepEqual(agg.source, { lag: 12 });
+  // lag sums the partitions of all runners; records-lag-max is the largest single partition's
+  assert.deepEqual(agg.source, { lag: 12, lagMax: 6 });
   assert.deepEqual(aggregateRunners([{ index: 0, state: 'Pending' }], 1), {}, 'nothing reported: nothing claimed');
 });
 

@@ -122,6 +122,8 @@ export function aggregateRunners(all: readonly RunnerStatus[] | undefined, paral
   }
   const lag = sum(runners, (r) => r.lag);
   if (lag !== undefined) out.source = { lag };
+  const lagMax = runners.reduce<number | undefined>((m, r) => (r.lagMax === undefined ? m : Math.max(m ?? 0, r.lagMax)), undefined);
+  if (lagMax !== undefined) out.source = { ...out.source, lagMax };
   const recent = mergeRecentPartitions(runners);
   // Runners write the same partition paths, so the larger count is the better lower bound.
   const total = runners.reduce<number | undefined>((m, r) => (r.partitionsTotal === undefined ? m : Math.max(m ?? 0, r.partitionsTotal)), undefined);

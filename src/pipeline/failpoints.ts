@@ -32,6 +32,16 @@ export function failpoint(name: Failpoint): void {
  */
 const maxRate = Number(process.env.SLUICE_TEST_MAX_RATE ?? 0);
 
+/**
+ * Under `SLUICE_TEST_MAX_RATE`, at most a tenth of a second of records per poll: the throttle
+ * sleeps after a batch, so a source that has a whole small topic buffered (the Kafka reader
+ * fetches megabytes at once) would otherwise land all of it in the first checkpoint. Unset,
+ * `batch` itself.
+ */
+export function testBatchLimit(batch: number): number {
+  return maxRate > 0 ? Math.max(1, Math.min(batch, Math.ceil(maxRate / 10))) : batch;
+}
+
 export function createTestThrottle(clock: () => number = Date.now): ((records: number) => Promise<void>) | null {
   if (!(maxRate > 0)) return null;
   const start = clock();

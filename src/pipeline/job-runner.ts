@@ -25,7 +25,7 @@ import type { RuntimeConfig } from './runtime-config.ts';
 import { BadRecordHandler } from './bad-records.ts';
 import type { DeadLetterTopic } from './bad-records.ts';
 import { parseTimestampMs } from './event-time.ts';
-import { createTestThrottle } from './failpoints.ts';
+import { createTestThrottle, testBatchLimit } from './failpoints.ts';
 import type { PartStorages } from './part-storages.ts';
 import { partPrefix } from './part-storages.ts';
 import { restore } from './restore.ts';
@@ -215,7 +215,7 @@ export class JobRunner {
           await k.checkpoint(false, true);
           return this.result(false, k);
         }
-        const batch = await reader.poll(BATCH, Math.max(1, Math.min(POLL_WAIT_MS, nextCheckpointAt - this.clock())));
+        const batch = await reader.poll(testBatchLimit(BATCH), Math.max(1, Math.min(POLL_WAIT_MS, nextCheckpointAt - this.clock())));
         if (batch === null) {
           await k.checkpoint(true, true);
           await k.commitPartitionsAtEnd();

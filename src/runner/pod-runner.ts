@@ -132,11 +132,12 @@ async function runJob(config: RuntimeConfig, o: RunnerOptions, x: RunContext): P
   let run: PipelineRun | null = null;
   let checkpoint: { id: number; at: number | null; durationMs: number | null } | null = null;
   let final: RunnerStatus | null = null;
+  metrics.trackSource(() => run?.reader.metrics());
   const status = (state: RunnerState, finished: boolean, message?: string): RunnerStatus => {
     const s = run!.runner.status;
     const source = run!.reader.metrics();
     return runnerStatus({
-      index: o.index, state, epoch: s.epoch, checkpoint, counters: s.counters, lag: source.lag, splits: source.splits?.length, finished,
+      index: o.index, state, epoch: s.epoch, checkpoint, counters: s.counters, lag: source.lag, splits: source.splits?.length, source, finished,
       partitions: s.committer ? [...s.committer.known.values()] : [], message,
     });
   };
@@ -160,7 +161,7 @@ async function runJob(config: RuntimeConfig, o: RunnerOptions, x: RunContext): P
           checkpoint = { id: e.id, at: timers.now(), durationMs: e.durationMs };
           const source = run!.reader.metrics();
           const l = source.lag;
-          metrics.checkpoint(e, l, source.splits);
+          metrics.checkpoint(e, l);
           log.info('checkpoint', { id: e.id, epoch: e.epoch, durationMs: e.durationMs, files: e.files, records: e.records, committedPartitions: e.committedPartitions.length, lag: l, finished: e.finished });
           reporter.update(status('Running', false));
         },

@@ -40,19 +40,6 @@ test('counters count this process\'s work: restored totals are a baseline, check
   assert.match(text, /sluice_runner_records_in_total\{ingestjob="ns\/uids",runner="1"\} 500/);
 });
 
-test('lag per partition: one series per partition this runner reads; a partition it gave up loses its series', async () => {
-  const m = new RunnerMetrics({ ingestjob: 'ns/uids', runner: 0 }, { processMetrics: false });
-  m.checkpoint(event(1, 10, 100, 1, 5), 30, [{ id: 't-0', position: '5', lag: 10 }, { id: 't-3', position: '9', lag: 20 }, { id: 't-4', position: 'earliest' }]);
-  let text = await m.metrics();
-  assert.match(text, /sluice_runner_source_partition_lag\{partition="t-0",ingestjob="ns\/uids",runner="0"\} 10/);
-  assert.match(text, /sluice_runner_source_partition_lag\{partition="t-3",ingestjob="ns\/uids",runner="0"\} 20/);
-  assert.doesNotMatch(text, /partition="t-4"/, 'an unknown lag is not reported as 0');
-  m.checkpoint(event(2, 20, 200, 2, 5), 4, [{ id: 't-3', position: '25', lag: 4 }]);
-  text = await m.metrics();
-  assert.doesNotMatch(text, /partition="t-0"/);
-  assert.match(text, /sluice_runner_source_partition_lag\{partition="t-3",ingestjob="ns\/uids",runner="0"\} 4/);
-});
-
 test('two runners in one process keep separate registries', async () => {
   const a = new RunnerMetrics({ ingestjob: 'ns/a', runner: 0 }, { processMetrics: false });
   const b = new RunnerMetrics({ ingestjob: 'ns/b', runner: 0 }, { processMetrics: false });
@@ -82,4 +69,22 @@ test('the HTTP endpoint serves /metrics, /healthz, and /readyz once ready', asyn
   } finally {
     await server.close();
   }
+});
+
+test('Flink\'s records-lag-max and per-partition records-lag are read from the source at each scrape', async () => {
+  const m = new RunnerMetrics({ ingestjob: 'ns/uids', runner: 0 }, { processMetrics: false });
+  let lags = [120, 7];
+  m.trackSource(() => ({
+    lag: lags[0]! + lags[1]!,
+    lagMax: Math.max(...lags),
+    splits: lags.map((lag, p) => ({ id: `myTest-${p}`, topic: 'myTest', partition: p, position: '10', lag })),
+  }));
+  let text = await m.metrics();
+  assert.equal(sample(text, 'sluice_runner_source_records_lag_max'), 120);
+  assert.match(text, /^sluice_runner_source_records_lag\{topic="myTest",partition="0",ingestjob="ns\/uids",runner="0"\} 120$/m);
+  assert.match(text, /^sluice_runner_source_records_lag\{topic="myTest",partition="1",ingestjob="ns\/uids",runner="0"\} 7$/m);
+  lags = [0, 3];
+  text = await m.metrics();
+  assert.equal(sample(text, 'sluice_runner_source_records_lag_max'), 3);
+  assert.match(text, /partition="0",ingestjob="ns\/uids",runner="0"\} 0$/m);
 });

@@ -24,9 +24,7 @@ export class RunnerMetrics {
   private readonly checkpointDuration: Histogram;
   private readonly lastCheckpointId: Gauge;
   private readonly sourceLag: Gauge;
-  private readonly partitionLag: Gauge<'partition'>;
-  /** Partitions with a lag series now: a partition this runner gave up loses its series. */
-  private readonly lagPartitions = new Set<string>();
+  private source: (() => SourceMetrics | undefined) | undefined;
   /** Totals at the last checkpoint seen (or at restore), so a checkpoint adds only its delta. */
   private base: Counters | null = null;
 
@@ -43,10 +41,37 @@ export class RunnerMetrics {
     });
     this.lastCheckpointId = new Gauge({ name: 'sluice_runner_last_checkpoint_id', help: 'Id of the newest completed checkpoint.', registers: r });
     this.sourceLag = new Gauge({ name: 'sluice_runner_source_lag', help: 'Records behind the end of the source (Kafka lag) at the last checkpoint.', registers: r });
-    // One series per partition this runner reads: bounded by the topic's partitions, and a
-    // partition moved to another runner by a rescale is removed here.
-    this.partitionLag = new Gauge({ name: 'sluice_runner_source_partition_lag', help: 'Records behind the end of one source partition (topic-partition) at the last checkpoint.', labelNames: ['partition'], registers: r });
+    // Flink's KafkaSource metrics, read from the source when scraped (live, not as of the last checkpoint).
+    const read = (): SourceMetrics | undefined => this.source?.();
+    new Gauge({
+      name: 'sluice_runner_source_records_lag_max',
+      help: 'The largest lag, in records, of one source partition this runner reads (Flink: records-lag-max).',
+      registers: r,
+      collect() {
+        const m = read();
+        this.reset();
+        if (m?.lagMax !== undefined) this.set(m.lagMax);
+      },
+    });
+    new Gauge({
+      name: 'sluice_runner_source_records_lag',
+      help: 'Records behind the end of one source partition (Flink: records-lag, per topic and partition).',
+      labelNames: ['topic', 'partition'],
+      registers: r,
+      collect() {
+        const m = read();
+        this.reset();
+        for (const sp of m?.splits ?? []) {
+          if (sp.lag !== undefined && sp.topic !== undefined && sp.partition !== undefined) this.set({ topic: sp.topic, partition: String(sp.partition) }, sp.lag);
+        }
+      },
+    });
     if (o.processMetrics ?? true) collectDefaultMetrics({ register: this.registry });
+  }
+
+  /** Where the live source gauges (records-lag-max, records-lag per partition) read from. */
+  trackSource(read: () => SourceMetrics | undefined): void {
+    this.source = read;
   }
 
   /** After restore: the restored totals are the baseline, not this process's work. */
@@ -59,7 +84,7 @@ export class RunnerMetrics {
     this.recordsIn.inc(recordsIn);
   }
 
-  checkpoint(e: CheckpointEvent, lag: number | undefined, splits?: SourceMetrics['splits']): void {
+  checkpoint(e: CheckpointEvent, lag: number | undefined): void {
     const c = e.counters;
     const b = this.base ?? { recordsIn: 0, records: 0, bytes: 0, files: 0, skipped: 0 };
     // Counters only go up; a negative delta would mean a restore we did not see: count nothing.
@@ -71,20 +96,8 @@ export class RunnerMetrics {
     this.checkpointDuration.observe(e.durationMs / 1000);
     this.lastCheckpointId.set(e.id);
     if (lag !== undefined && Number.isFinite(lag)) this.sourceLag.set(lag);
-    if (splits) this.splitLags(splits);
   }
 
-  private splitLags(splits: NonNullable<SourceMetrics['splits']>): void {
-    const now = new Set<string>();
-    for (const s of splits) {
-      if (s.lag === undefined || !Number.isFinite(s.lag)) continue;
-      now.add(s.id);
-      this.partitionLag.set({ partition: s.id }, s.lag);
-    }
-    for (const id of this.lagPartitions) if (!now.has(id)) this.partitionLag.remove({ partition: id });
-    this.lagPartitions.clear();
-    for (const id of now) this.lagPartitions.add(id);
-  }
 
   /** The text exposition format, for GET /metrics. */
   metrics(): Promise<string> {

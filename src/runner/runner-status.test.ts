@@ -69,3 +69,14 @@ test('a long failure message is cut to a bounded size', () => {
   assert.equal(s.message!.length, 1024);
   assert.ok(s.message!.endsWith('…'));
 });
+
+test('records-lag-max and the partitions furthest behind (bounded, largest first) reach the status', () => {
+  const splits = Array.from({ length: 12 }, (_, p) => ({ id: `t-${p}`, topic: 't', partition: p, position: '0', lag: p === 3 ? 0 : p * 10 }));
+  const s = runnerStatus({
+    index: 0, state: 'Running', epoch: 1, checkpoint: null, lag: 650,
+    counters: { recordsIn: 0, records: 0, bytes: 0, files: 0, skipped: 0 }, finished: false, partitions: [],
+    source: { lag: 650, lagMax: 110, splits },
+  });
+  assert.equal(s.lagMax, 110);
+  assert.deepEqual(s.laggingPartitions, [110, 100, 90, 80, 70].map((lag) => ({ partition: `t-${lag / 10}`, lag })));
+});

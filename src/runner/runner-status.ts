@@ -10,9 +10,12 @@ import { GROUP, KIND, VERSION } from '../api/types.ts';
 import type { PartitionStatus, RunnerStatus } from '../api/types.ts';
 import type { Counters } from '../pipeline/checkpoint-record.ts';
 import type { PartitionInfo } from '../sink/partition-committer.ts';
+import type { SourceMetrics } from '../sources/types.ts';
 
 /** Status keeps a bounded list (docs/architecture.md, "Status"): the full per-partition record is in storage. */
 export const MAX_RECENT_PARTITIONS = 5;
+/** Partitions furthest behind listed per runner (status must stay small whatever the partition count). */
+export const MAX_LAGGING_PARTITIONS = 5;
 /** Bound a failure message (the CRD field is bounded; etcd objects must stay small). */
 export const MAX_MESSAGE_LENGTH = 1024;
 
@@ -35,6 +38,8 @@ export interface RunnerProgress {
   lag?: number;
   /** Source splits (Kafka partitions) this runner reads, when the source says. */
   splits?: number;
+  /** The source's per-split figures (Kafka partitions), for lagMax and laggingPartitions. */
+  source?: SourceMetrics;
   finished: boolean;
   /** Partitions this process knows, any order (they are sorted and bounded here). */
   partitions: readonly PartitionInfo[];
@@ -55,6 +60,13 @@ export function runnerStatus(p: RunnerProgress): RunnerStatus {
   s.skipped = p.counters.skipped;
   if (p.lag !== undefined && Number.isFinite(p.lag)) s.lag = Math.max(0, Math.round(p.lag));
   if (p.splits !== undefined) s.splits = p.splits;
+  if (p.source?.lagMax !== undefined && Number.isFinite(p.source.lagMax)) s.lagMax = Math.max(0, Math.round(p.source.lagMax));
+  const lagging = (p.source?.splits ?? [])
+    .filter((sp): sp is typeof sp & { lag: number } => sp.lag !== undefined && Number.isFinite(sp.lag) && sp.lag > 0)
+    .sort((a, b) => b.lag - a.lag || a.id.localeCompare(b.id))
+    .slice(0, MAX_LAGGING_PARTITIONS)
+    .map((sp) => ({ partition: truncate(sp.id, 512), lag: Math.round(sp.lag) }));
+  if (lagging.length > 0) s.laggingPartitions = lagging;
   s.finished = p.finished;
   s.recentPartitions = recentPartitions(p.partitions);
   s.partitionsTotal = p.partitions.length;

@@ -13,8 +13,7 @@ export async function createReader(c: RuntimeConfig, storage: StorageResolver): 
     const options = f.type === 'parquet' ? { parquet: c.schema } : f.type === 'csv' && f.header === true ? { header: csvHeaderCheck(f, c.schema) } : {};
     return new FileSplitReader(storage.for(c.source.files.path), c.source.files.path, split, options);
   }
-  const { createKafkaReader, silenceKafkajsTimeoutWarning } = await import('./kafka/index.ts');
-  silenceKafkajsTimeoutWarning();
+  const { createKafkaReader } = await import('./kafka/index.ts');
   return createKafkaReader(c, split);
 }
 

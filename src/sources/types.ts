@@ -28,8 +28,10 @@ export interface RawBatch {
 export interface SourceMetrics {
   /** Records behind the end of the source (Kafka lag), if known. */
   lag?: number;
-  /** Per split (Kafka partition, file) figures for progress display. */
-  splits?: Array<{ id: string; position: string; lag?: number; recordsPerSecond?: number }>;
+  /** The largest lag of one split (Flink's Kafka `records-lag-max`), if known. */
+  lagMax?: number;
+  /** Per split (Kafka partition, file) figures for progress display; Kafka's `lag` is Flink's per-partition `records-lag`. */
+  splits?: Array<{ id: string; position: string; lag?: number; recordsPerSecond?: number; topic?: string; partition?: number }>;
 }
 
 export interface SplitReader {

@@ -131,7 +131,7 @@ test('every metric and label the dashboard queries is exported by the operator o
   // what the dashboard must show (issue: throughput, lag per job and partition, checkpoints, files,
   // bytes, skipped, restarts, parallelism and autoscaler changes; reconciles, errors, queue, leader)
   for (const m of [
-    'sluice_runner_records_in_total', 'sluice_runner_records_committed_total', 'sluice_operator_job_source_lag', 'sluice_runner_source_partition_lag',
+    'sluice_runner_records_in_total', 'sluice_runner_records_committed_total', 'sluice_operator_job_source_lag', 'sluice_runner_source_records_lag',
     'sluice_runner_checkpoint_duration_seconds_bucket', 'sluice_operator_job_checkpoint_age_seconds', 'sluice_runner_files_committed_total',
     'sluice_runner_bytes_committed_total', 'sluice_runner_skipped_total', 'sluice_operator_job_restarts', 'sluice_operator_job_parallelism',
     'sluice_operator_autoscaler_scalings_total', 'sluice_operator_reconcile_total', 'sluice_operator_reconcile_errors_total',

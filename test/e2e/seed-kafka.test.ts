@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile, readdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { createTopic, uniqueTopic, useBroker } from '../kafka/helpers.ts';
+import { consumeIndependently, createTopic, uniqueTopic, useBroker } from '../kafka/helpers.ts';
 import { produce } from '../../src/cli/produce.ts';
 import { SluiceProcess } from '../helpers/sluice-process.ts';
 import { readLines, visibleFiles } from '../helpers/visible-files.ts';
@@ -43,20 +43,10 @@ test('seed job 2: Kafka JSON → uid_to_pid → CSV partitioned by pid, exactly 
 
   // what the topic holds, read back independently of Sluice
   const expected = new Map<number, number>();
-  const consumer = broker.kafka.consumer({ groupId: `verify-${topic}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  let seen = 0;
-  await new Promise<void>((resolve, reject) => {
-    consumer.run({
-      eachMessage: async ({ message }) => {
-        const uid = (JSON.parse(message.value!.toString()) as { uid: number }).uid;
-        expected.set(uid, (expected.get(uid) ?? 0) + 1);
-        if (++seen === COUNT) resolve();
-      },
-    }).catch(reject);
-  });
-  await consumer.disconnect();
+  for (const message of await consumeIndependently(broker, topic, COUNT)) {
+    const uid = (JSON.parse(String(message.value)) as { uid: number }).uid;
+    expected.set(uid, (expected.get(uid) ?? 0) + 1);
+  }
 
   const out = path.join(dir, 'out');
   assert.deepEqual((await readdir(out)).filter((n) => !n.startsWith('_')).sort(), ['pid=0', 'pid=1', 'pid=2']);

@@ -4,8 +4,8 @@
  * (idempotent producer), and drain a SplitReader with a bounded deadline.
  */
 import { after, before } from 'node:test';
-import { Kafka, logLevel } from 'kafkajs';
-import type { Admin } from 'kafkajs';
+import { Admin, Producer } from '@platformatic/kafka';
+import type { CompressionAlgorithmValue } from '@platformatic/kafka';
 import service, { brokerRunning } from '../stack/services/kafka.ts';
 import type { KafkaSource } from '../../src/api/types.ts';
 import type { SplitReader } from '../../src/sources/types.ts';
@@ -13,24 +13,26 @@ import type { KafkaRawBatch } from '../../src/sources/kafka/index.ts';
 
 export interface Broker {
   bootstrap: string;
-  kafka: Kafka;
   admin: Admin;
+}
+
+/** Client options for a test's own producers and admins. */
+export function testClient(b: Broker, clientId = 'sluice-test'): { clientId: string; bootstrapBrokers: string[] } {
+  return { clientId, bootstrapBrokers: [b.bootstrap] };
 }
 
 /** Registers before/after hooks; the returned object is filled in by `before`. */
 export function useBroker(): Broker {
-  const broker = { bootstrap: '', kafka: undefined as unknown as Kafka, admin: undefined as unknown as Admin };
+  const broker = { bootstrap: '', admin: undefined as unknown as Admin };
   let startedHere = false;
   before(async () => {
     startedHere = !brokerRunning();
     const env = await service.up();
     broker.bootstrap = env.KAFKA_BOOTSTRAP ?? '';
-    broker.kafka = new Kafka({ clientId: 'sluice-test', brokers: [broker.bootstrap], logLevel: logLevel.NOTHING });
-    broker.admin = broker.kafka.admin();
-    await broker.admin.connect();
+    broker.admin = new Admin(testClient(broker));
   });
   after(async () => {
-    await broker.admin?.disconnect();
+    await broker.admin?.close();
     if (startedHere) await service.down();
   });
   return broker;
@@ -41,8 +43,64 @@ export function uniqueTopic(name: string): string {
   return `${name}-${process.pid}-${Date.now()}-${topicCounter++}`;
 }
 
-export async function createTopic(b: Broker, topic: string, partitions: number): Promise<void> {
-  await b.admin.createTopics({ topics: [{ topic, numPartitions: partitions }], waitForLeaders: true });
+/** Waits until `topic` has `partitions` partitions, each with a leader. */
+export async function waitForLeaders(admin: Admin, topic: string, partitions: number): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const meta = await admin.metadata({ topics: [topic], forceUpdate: true }).catch(() => undefined);
+    const t = meta?.topics.get(topic);
+    if (t !== undefined && t.partitionsCount === partitions && t.partitions.every((p) => p.leader >= 0)) return;
+    if (attempt > 200) throw new Error(`topic ${topic}: ${partitions} partitions with leaders did not appear`);
+    await new Promise((res) => setTimeout(res, 50));
+  }
+}
+
+export async function createTopic(b: Broker, topic: string, partitions: number, configs: Array<{ name: string; value: string }> = []): Promise<void> {
+  await b.admin.createTopics({ topics: [topic], partitions, ...(configs.length > 0 ? { configs } : {}) });
+  await waitForLeaders(b.admin, topic, partitions);
+}
+
+export async function addPartitions(b: Broker, topic: string, count: number): Promise<void> {
+  await b.admin.createPartitions({ topics: [{ name: topic, count }] });
+  await waitForLeaders(b.admin, topic, count);
+}
+
+/** The group's committed offsets of `topic`, as [partition, offset] sorted by partition. */
+export async function committedOffsets(b: Broker, groupId: string, topic: string): Promise<Array<[number, number]>> {
+  const groups = await b.admin.listConsumerGroupOffsets({ groups: [groupId] });
+  const out: Array<[number, number]> = [];
+  for (const g of groups) for (const t of g.topics) if (t.name === topic) for (const p of t.partitions) out.push([p.partitionIndex, Number(p.committedOffset)]);
+  return out.sort((x, y) => x[0] - y[0]);
+}
+
+/** Latest offset (next to be written) per partition of `topic`, ascending by partition. */
+export async function latestOffsets(b: Broker, topic: string): Promise<Array<{ partition: number; high: number }>> {
+  const meta = await b.admin.metadata({ topics: [topic], forceUpdate: true });
+  const count = meta.topics.get(topic)?.partitionsCount ?? 0;
+  const result = await b.admin.listOffsets({ topics: [{ name: topic, partitions: Array.from({ length: count }, (_, partitionIndex) => ({ partitionIndex, timestamp: -1n })) }] });
+  return result.flatMap((t) => t.partitions.map((p) => ({ partition: p.partitionIndex, high: Number(p.offset) }))).sort((x, y) => x.partition - y.partition);
+}
+
+/**
+ * The first `count` records of `topic`, read with the client's own group consumer (not
+ * Sluice's reader), for checks that must not trust the code under test.
+ */
+export async function consumeIndependently(b: Broker, topic: string, count: number): Promise<Array<{ value: Buffer | undefined; headers: Map<Buffer, Buffer> }>> {
+  const { Consumer } = await import('@platformatic/kafka');
+  const consumer = new Consumer({ ...testClient(b, 'independent-check'), groupId: `check-${topic}-${Date.now()}` });
+  try {
+    const stream = await consumer.consume({ topics: [topic], mode: 'earliest' });
+    const out: Array<{ value: Buffer | undefined; headers: Map<Buffer, Buffer> }> = [];
+    if (count > 0) {
+      for await (const message of stream) {
+        out.push({ value: message.value, headers: message.headers });
+        if (out.length === count) break;
+      }
+    }
+    await stream.close();
+    return out;
+  } finally {
+    await consumer.close(true);
+  }
 }
 
 export interface Msg {
@@ -51,24 +109,23 @@ export interface Msg {
   timestamp?: number;
 }
 
-/** Produce with an idempotent producer: a retried request writes no duplicate. */
-export async function produce(b: Broker, topic: string, messages: Msg[]): Promise<void> {
-  const producer = b.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+/** Produce with an idempotent producer (acks=all): a retried request writes no duplicate. Each call of `send` is one request, so one record batch per partition. */
+export async function produce(b: Broker, topic: string, messages: Msg[], options: { compression?: CompressionAlgorithmValue } = {}): Promise<void> {
+  const producer = new Producer({ ...testClient(b), idempotent: true, acks: -1 });
   try {
     for (let i = 0; i < messages.length; i += 5000) {
       await producer.send({
-        topic,
-        acks: -1,
+        ...(options.compression === undefined ? {} : { compression: options.compression }),
         messages: messages.slice(i, i + 5000).map((m) => ({
+          topic,
           partition: m.partition,
-          value: m.value,
-          ...(m.timestamp === undefined ? {} : { timestamp: String(m.timestamp) }),
+          ...(m.value === null ? {} : { value: Buffer.from(m.value) }),
+          ...(m.timestamp === undefined ? {} : { timestamp: BigInt(m.timestamp) }),
         })),
       });
     }
   } finally {
-    await producer.disconnect();
+    await producer.close();
   }
 }
 

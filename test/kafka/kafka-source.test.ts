@@ -5,11 +5,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CompressionTypes, logLevel } from 'kafkajs';
+import { Producer } from '@platformatic/kafka';
+import type { CompressionAlgorithmValue } from '@platformatic/kafka';
 import { DEAD_LETTER_HEADERS, KafkaDeadLetterWriter, KafkaSourceError, KafkaSplitReader, partitionOwner } from '../../src/sources/kafka/index.ts';
 import type { KafkaPosition } from '../../src/sources/kafka/index.ts';
 import { GroupOffsetCommitter } from '../../src/sources/kafka/group-offset-committer.ts';
-import { createTopic, drain, labelled, pollFor, produce, sorted, source, uniqueTopic, useBroker } from './helpers.ts';
+import { addPartitions, committedOffsets, consumeIndependently, createTopic, drain, labelled, pollFor, produce, sorted, source, testClient, uniqueTopic, useBroker } from './helpers.ts';
 
 const broker = useBroker();
 
@@ -68,9 +69,7 @@ test('startupMode group-offsets: committed offsets, reset strategy, and the Flin
   await createTopic(broker, topic, 2);
   await produce(broker, topic, labelled(20, 2));
   const groupId = `${topic}-g`;
-  const committer = new GroupOffsetCommitter(broker.kafka, broker.admin);
-  await committer.commit(groupId, topic, new Map([[0, 7]]));
-  await committer.close();
+  await new GroupOffsetCommitter(broker.admin).commit(groupId, topic, new Map([[0, 7]]));
   // Partition 1 has no committed offset and no reset: fail, naming topic and partition.
   await assert.rejects(reader(source(broker, topic, { startupMode: 'group-offsets', groupId })).open(undefined), (e: unknown) => {
     assert.ok(e instanceof KafkaSourceError);
@@ -156,7 +155,7 @@ test('a partition added while running is discovered and read from earliest', asy
   await produce(broker, topic, labelled(5, 1, 'p0-'));
   await withReader(reader(source(broker, topic, { partitionDiscoveryInterval: '1s' })), undefined, async (r) => {
     assert.equal((await drain(r, 5)).values.length, 5);
-    await broker.admin.createPartitions({ topicPartitions: [{ topic, count: 2 }] });
+    await addPartitions(broker, topic, 2);
     // Written before the reader has noticed the partition: earliest must still include it.
     await produce(broker, topic, [{ partition: 1, value: 'p1-first' }, { partition: 1, value: 'p1-second' }]);
     const got = await drain(r, 2, 40_000);
@@ -193,20 +192,14 @@ test('values arrive as UTF-8 text with their offsets: short and long, ASCII or n
   // record batches. 0: short values (decoded a run at a time) with non-ASCII and longer ones
   // among them; 1: gzip-compressed short values (each record batch its own buffer); 2: long
   // values only; 3: tombstones between values.
-  const parts: Array<{ sends: Array<Array<string | null>>; compression?: CompressionTypes }> = [
+  const parts: Array<{ sends: Array<Array<string | null>>; compression?: CompressionAlgorithmValue }> = [
     { sends: [['a', 'ä', '{"uid": 42}', '', ...Array.from({ length: 100 }, (_, i) => `u${i}`), '日本語', 'y'.repeat(40), '€', 'x'.repeat(12)], ['ok', 'x'.repeat(13), 'ok2']] },
-    { sends: [Array.from({ length: 25 }, (_, i) => `g${i}`), ['ß', ...Array.from({ length: 24 }, (_, i) => `h${i}`)]], compression: CompressionTypes.GZIP },
+    { sends: [Array.from({ length: 25 }, (_, i) => `g${i}`), ['ß', ...Array.from({ length: 24 }, (_, i) => `h${i}`)]], compression: 'gzip' },
     { sends: [Array.from({ length: 20 }, (_, i) => `${i % 2 === 0 ? 'L' : 'é'}${'long value '.repeat(12)}${i}`)] },
     { sends: [['before', null, 'ü-after'], [null]] },
   ];
-  const producer = broker.kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  try {
-    for (const [partition, { sends, compression }] of parts.entries()) {
-      for (const values of sends) await producer.send({ topic, acks: -1, compression, messages: values.map((value) => ({ partition, value })) });
-    }
-  } finally {
-    await producer.disconnect();
+  for (const [partition, { sends, compression }] of parts.entries()) {
+    for (const values of sends) await produce(broker, topic, values.map((value) => ({ partition, value })), compression === undefined ? {} : { compression });
   }
   const expected = parts.map(({ sends }, partition) => sends.flat().flatMap((v, offset) => (v === null ? [] : [`${v} @topic ${topic} partition ${partition} offset ${offset}`])));
   const r = reader(source(broker, topic));
@@ -229,16 +222,15 @@ test('values arrive as UTF-8 text with their offsets: short and long, ASCII or n
 test('transaction markers leave gaps in the offsets: records keep their own offsets, bounded reads end past the markers', async () => {
   const topic = uniqueTopic('txn');
   await createTopic(broker, topic, 1);
-  const producer = broker.kafka.producer({ transactionalId: `${topic}-tx`, idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
+  const producer = new Producer({ ...testClient(broker), transactionalId: `${topic}-tx`, idempotent: true, acks: -1 });
   try {
     for (const prefix of ['a', 'b']) {
-      const tx = await producer.transaction();
-      await tx.send({ topic, messages: [0, 1, 2].map((i) => ({ partition: 0, value: `${prefix}${i}` })) });
+      const tx = await producer.beginTransaction();
+      await tx.send({ messages: [0, 1, 2].map((i) => ({ topic, partition: 0, value: Buffer.from(`${prefix}${i}`) })) });
       await tx.commit();
     }
   } finally {
-    await producer.disconnect();
+    await producer.close();
   }
   // a0 a1 a2 @0-2, commit marker @3, b0 b1 b2 @4-6, marker @7
   const r = reader(source(broker, topic, { boundedMode: 'latest-offset' }));
@@ -265,8 +257,7 @@ test('notifyCheckpointComplete commits the checkpoint offsets to groupId (for la
     const took = Date.now() - started;
     assert.deepEqual(readers.map((r) => r.commitFailures), [0, 0]);
     assert.ok(took < 3000, `simple commits take milliseconds, not a group join (${took} ms)`);
-    const [offsets] = await broker.admin.fetchOffsets({ groupId, topics: [topic] });
-    assert.deepEqual(offsets?.partitions.map((p) => [p.partition, p.offset]).sort(), [[0, '10'], [1, '10'], [2, '10'], [3, '10']]);
+    assert.deepEqual(await committedOffsets(broker, groupId, topic), [[0, 10], [1, 10], [2, 10], [3, 10]]);
     const m = readers[0]?.metrics();
     assert.equal(m?.lag, 0);
     const owned = [0, 1, 2, 3].filter((p) => partitionOwner(topic, p, 2) === 0);
@@ -306,7 +297,7 @@ test('backpressure: fetching pauses at the buffer bound and nothing is lost', as
 test('KafkaDeadLetterWriter sends raw bad records with headers naming their origin and error', async () => {
   const topic = uniqueTopic('dlq');
   await createTopic(broker, topic, 1);
-  const writer = new KafkaDeadLetterWriter({ client: { brokers: [broker.bootstrap], logLevel: logLevel.NOTHING }, topic });
+  const writer = new KafkaDeadLetterWriter({ client: testClient(broker, 'dlq-test'), topic });
   try {
     await writer.write([
       { value: '{"uid": oops}', source: { topic: 'myTest', partition: 2, offset: 1234 }, error: 'field uid: not JSON' },
@@ -318,19 +309,7 @@ test('KafkaDeadLetterWriter sends raw bad records with headers naming their orig
   await withReader(reader(source(broker, topic)), undefined, async (r) => {
     assert.deepEqual((await drain(r, 2)).values, ['{"uid": oops}', 'x,y']);
   });
-  const consumer = broker.kafka.consumer({ groupId: `${topic}-check` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const headers: Array<Record<string, string>> = [];
-  await new Promise<void>((resolve) => {
-    void consumer.run({
-      eachMessage: async ({ message }) => {
-        headers.push(Object.fromEntries(Object.entries(message.headers ?? {}).map(([k, v]) => [k, String(v)])));
-        if (headers.length === 2) resolve();
-      },
-    });
-  });
-  await consumer.disconnect();
+  const headers = (await consumeIndependently(broker, topic, 2)).map((m) => Object.fromEntries([...m.headers].map(([k, v]) => [String(k), String(v)])));
   assert.deepEqual(headers[0], {
     [DEAD_LETTER_HEADERS.error]: 'field uid: not JSON',
     [DEAD_LETTER_HEADERS.topic]: 'myTest',
@@ -340,5 +319,62 @@ test('KafkaDeadLetterWriter sends raw bad records with headers naming their orig
   assert.deepEqual(headers[1], {
     [DEAD_LETTER_HEADERS.error]: 'field uid: "x" is not an INT',
     [DEAD_LETTER_HEADERS.origin]: 'file data/words.txt line 3',
+  });
+});
+
+test('batches compressed with every codec (gzip, snappy, lz4, zstd) arrive intact from the broker', async () => {
+  const topic = uniqueTopic('codecs');
+  const codecs = ['gzip', 'snappy', 'lz4', 'zstd'] as const;
+  await createTopic(broker, topic, codecs.length);
+  const sent: string[][] = codecs.map((c) => Array.from({ length: 300 }, (_, i) => `{"uid": ${i}, "codec": "${c}", "text": "ü${'x'.repeat(i % 40)}"}`));
+  for (const [partition, compression] of codecs.entries()) {
+    await produce(broker, topic, (sent[partition] ?? []).map((value) => ({ partition, value })), { compression });
+  }
+  await withReader(reader(source(broker, topic)), undefined, async (r) => {
+    const got = await drain(r, 1200);
+    const byPartition: string[][] = codecs.map(() => []);
+    got.values.forEach((v, i) => byPartition[Number(/partition (\d+) /u.exec(got.where[i] ?? '')?.[1])]?.push(v));
+    assert.deepEqual(byPartition, sent);
+  });
+});
+
+test('read_committed: an aborted transaction is skipped, the committed ones around it are read', async () => {
+  const topic = uniqueTopic('aborted');
+  await createTopic(broker, topic, 1);
+  const producer = new Producer({ ...testClient(broker), transactionalId: `${topic}-tx`, idempotent: true, acks: -1 });
+  try {
+    for (const [prefix, commit] of [['a', true], ['x', false], ['b', true]] as const) {
+      const tx = await producer.beginTransaction();
+      await tx.send({ messages: [0, 1].map((i) => ({ topic, partition: 0, value: Buffer.from(`${prefix}${i}`) })) });
+      if (commit) await tx.commit();
+      else await tx.abort();
+    }
+  } finally {
+    await producer.close();
+  }
+  // a0 a1 @0-1, commit @2, x0 x1 @3-4, abort @5, b0 b1 @6-7, commit @8
+  await withReader(reader(source(broker, topic, { boundedMode: 'latest-offset' })), undefined, async (r) => {
+    const got = await drain(r, undefined);
+    assert.equal(got.ended, true);
+    assert.deepEqual(got.values, ['a0', 'a1', 'b0', 'b1']);
+    assert.deepEqual(got.where, [0, 1, 6, 7].map((o) => `topic ${topic} partition 0 offset ${o}`));
+    assert.deepEqual(r.position(), { [topic]: { '0': 9 } });
+  });
+});
+
+test('a record larger than the fetch sizes is read (the partition\'s fetch size grows for it), and the reader goes on after it', async () => {
+  const topic = uniqueTopic('big-record');
+  await createTopic(broker, topic, 2);
+  const big = `{"uid": 1, "blob": "${'b'.repeat(700 * 1024)}"}`;
+  const msgs = [
+    ...Array.from({ length: 50 }, (_, i) => ({ partition: i % 2, value: `small${i}` })),
+    { partition: 1, value: big },
+    ...Array.from({ length: 50 }, (_, i) => ({ partition: i % 2, value: `after${i}` })),
+  ];
+  for (const m of msgs) await produce(broker, topic, [m]); // one batch per record
+  await withReader(reader(source(broker, topic, { boundedMode: 'latest-offset' }), 0, 1, { maxBytes: 64 * 1024, maxBytesPerPartition: 16 * 1024 }), undefined, async (r) => {
+    const got = await drain(r, undefined, 60_000);
+    assert.equal(got.ended, true);
+    assert.deepEqual(sorted(got.values), sorted(msgs.map((m) => m.value)));
   });
 });

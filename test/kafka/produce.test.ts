@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { produce, PRODUCE_DEFAULTS } from '../../src/cli/produce.ts';
 import { KafkaSplitReader } from '../../src/sources/kafka/index.ts';
-import { drain, pollFor, source, uniqueTopic, useBroker } from './helpers.ts';
+import { createTopic, drain, latestOffsets, pollFor, source, uniqueTopic, useBroker } from './helpers.ts';
 
 const broker = useBroker();
 
@@ -27,7 +27,7 @@ test('produce writes count records with unique increasing seqs to a new N-partit
   assert.equal(summary.createdTopic, true);
   assert.deepEqual(summary.seq, { first: 10, last: 2509 });
   assert.ok(lines.includes(`created topic ${topic} with 3 partitions`));
-  const offsets = await broker.admin.fetchTopicOffsets(topic);
+  const offsets = await latestOffsets(broker, topic);
   assert.equal(offsets.length, 3);
   assert.equal(offsets.reduce((n, o) => n + Number(o.high), 0), 2500);
 
@@ -47,7 +47,7 @@ test('produce writes count records with unique increasing seqs to a new N-partit
 
 test('an existing topic is left alone; abort stops after the batch in flight', async () => {
   const topic = uniqueTopic('produce-abort');
-  await broker.admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
+  await createTopic(broker, topic, 2);
   const abort = new AbortController();
   const lines: string[] = [];
   const summary = await produce(
@@ -57,7 +57,7 @@ test('an existing topic is left alone; abort stops after the batch in flight', a
   assert.equal(summary.aborted, true);
   assert.equal(summary.createdTopic, false);
   assert.ok(lines[0]?.includes('exists with 2 partitions (asked for 4)'), lines[0]);
-  const offsets = await broker.admin.fetchTopicOffsets(topic);
+  const offsets = await latestOffsets(broker, topic);
   assert.equal(offsets.length, 2);
   assert.equal(offsets.reduce((n, o) => n + Number(o.high), 0), summary.records);
   assert.ok(summary.records < 1_000_000 && summary.records % 100 === 0, `${summary.records}`);

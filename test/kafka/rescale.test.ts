@@ -107,6 +107,7 @@ test('3 → 2 → 3 runners after a crash between a checkpoint record and its pu
   assert.equal((await doomed.exited).signal, 'SIGKILL', doomed.stderr);
   assert.ok(doomed.stderr.includes('failpoint after-record-with-files'), doomed.stderr);
   const lastRecord = [...doomed.events].reverse().find((e) => e.event === 'checkpoint');
+  await Promise.all(healthy.map((p) => p.waitFor((e) => e.event === 'restore')));
   for (const p of healthy) p.kill('SIGTERM');
   for (const p of healthy) assert.equal((await p.exited).code, 0, p.stderr);
   const hidden = async (): Promise<string[]> => (await allFiles(out)).filter((f) => path.basename(f).startsWith('.'));
@@ -133,6 +134,9 @@ for (const doomedIndex of [2, 1]) {
     const doomed = new SluiceProcess(['run', job, '--runner', `${doomedIndex}/3`, '--json'], { SLUICE_FAILPOINTS: 'before-marker:2', SLUICE_TEST_MAX_RATE: '2000' });
     assert.equal((await doomed.exited).signal, 'SIGKILL', doomed.stderr);
     assert.ok(doomed.stderr.includes('failpoint before-marker'), doomed.stderr);
+    // A runner still loading its modules has no SIGTERM handler yet (it would die, not stop):
+    // stop the healthy ones only once they are running.
+    await Promise.all(healthy.map((p) => p.waitFor((e) => e.event === 'restore')));
     for (const p of healthy) p.kill('SIGTERM');
     for (const p of healthy) assert.equal((await p.exited).code, 0, p.stderr);
 

@@ -1,6 +1,6 @@
 /**
  * SASL against the real broker's SASL_PLAINTEXT listener: the spec's `security` block, with
- * secrets from a file, an env variable and a mounted Secret, reaches kafkajs as PLAIN and
+ * secrets from a file, an env variable and a mounted Secret, reaches @platformatic/kafka as PLAIN and
  * SCRAM logins; a wrong password fails without the password in the error.
  */
 import { test } from 'node:test';
@@ -24,7 +24,7 @@ async function readWith(security: KafkaSource['security'], topic: string, want: 
   const r = new KafkaSplitReader({
     source: src,
     assignment: { index: 0, parallelism: 1 },
-    client: { ...kafkaClientConfig(src, 'sasl-test', { secretsDir: secrets, env }), connectionTimeout: 3000, retry: { retries: 1 } },
+    client: { ...kafkaClientConfig(src, 'sasl-test', { secretsDir: secrets, env }), connectTimeout: 3000, retries: 1 },
     onWarning: () => undefined,
   });
   await r.open(undefined);

@@ -1,17 +1,19 @@
 /**
- * The Kafka stack service starts a real broker that kafkajs can use: topics with several
+ * The Kafka stack service starts a real broker that a Kafka client can use: topics with several
  * partitions, produce, consume in a group, and a stop/start that keeps the data.
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Kafka, logLevel } from 'kafkajs';
+import { Admin } from '@platformatic/kafka';
 import service, { brokerRunning, kafkaEnv, startBroker, stopBroker } from './services/kafka.ts';
+import { consumeIndependently, createTopic, latestOffsets, produce } from '../kafka/helpers.ts';
+import type { Broker } from '../kafka/helpers.ts';
 
 let bootstrap = '';
 let startedHere = false;
 
-function client(): Kafka {
-  return new Kafka({ clientId: 'stack-kafka-test', brokers: [bootstrap], logLevel: logLevel.NOTHING });
+function broker(): Broker {
+  return { bootstrap, admin: new Admin({ clientId: 'stack-kafka-test', bootstrapBrokers: [bootstrap] }) };
 }
 
 before(async () => {
@@ -39,59 +41,28 @@ test('up is idempotent and status reports the running broker', async () => {
 });
 
 test('a topic with 3 partitions: produce to each, consume all in a group', async () => {
-  const kafka = client();
-  const admin = kafka.admin();
-  await admin.connect();
+  const b = broker();
   const topic = `stack-test-${Date.now()}`;
   try {
-    assert.equal(await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true }), true);
-    const meta = await admin.fetchTopicMetadata({ topics: [topic] });
-    assert.equal(meta.topics[0]?.partitions.length, 3);
-
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-    await producer.connect();
+    await createTopic(b, topic, 3);
+    const meta = await b.admin.metadata({ topics: [topic] });
+    assert.equal(meta.topics.get(topic)?.partitionsCount, 3);
     const sent = Array.from({ length: 30 }, (_, i) => ({ partition: i % 3, value: JSON.stringify({ uid: i }) }));
-    await producer.send({ topic, acks: -1, messages: sent });
-    await producer.disconnect();
-
-    const offsets = await admin.fetchTopicOffsets(topic);
-    assert.deepEqual(offsets.map((o) => [o.partition, o.high]).sort(), [[0, '10'], [1, '10'], [2, '10']]);
-
-    const consumer = kafka.consumer({ groupId: `${topic}-group` });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    const got: Array<{ partition: number; uid: number }> = [];
-    const done = new Promise<void>((resolve) => {
-      void consumer.run({
-        eachMessage: async ({ partition, message }) => {
-          got.push({ partition, uid: (JSON.parse(message.value?.toString() ?? 'null') as { uid: number }).uid });
-          if (got.length === sent.length) resolve();
-        },
-      });
-    });
-    await Promise.race([
-      done,
-      new Promise((_, reject) => setTimeout(() => reject(new Error(`consumed only ${got.length} of ${sent.length}`)), 60_000).unref()),
-    ]);
-    await consumer.disconnect();
-    assert.deepEqual(got.map((g) => g.uid).sort((a, b) => a - b), sent.map((_, i) => i));
-    for (const g of got) assert.equal(g.partition, g.uid % 3, `uid ${g.uid} came from partition ${g.partition}`);
+    await produce(b, topic, sent);
+    assert.deepEqual(await latestOffsets(b, topic), [0, 1, 2].map((partition) => ({ partition, high: 10 })));
+    const got = (await consumeIndependently(b, topic, sent.length)).map((m) => (JSON.parse(String(m.value)) as { uid: number }).uid);
+    assert.deepEqual(got.sort((x, y) => x - y), sent.map((_, i) => i));
   } finally {
-    await admin.disconnect();
+    await b.admin.close();
   }
 });
 
 test('stopBroker/startBroker keep topics and data', async () => {
-  const kafka = client();
+  const b = broker();
   const topic = `stack-restart-${Date.now()}`;
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ topics: [{ topic, numPartitions: 2 }], waitForLeaders: true });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  await producer.connect();
-  await producer.send({ topic, acks: -1, messages: [{ partition: 1, value: 'kept' }] });
-  await producer.disconnect();
-  await admin.disconnect();
+  await createTopic(b, topic, 2);
+  await produce(b, topic, [{ partition: 1, value: 'kept' }]);
+  await b.admin.close();
 
   await stopBroker();
   assert.equal(await service.status(), null);
@@ -99,13 +70,11 @@ test('stopBroker/startBroker keep topics and data', async () => {
   assert.deepEqual(await startBroker(), kafkaEnv());
   process.stderr.write(`# kafka restart took ${((Date.now() - t0) / 1000).toFixed(1)}s\n`);
 
-  const admin2 = client().admin();
-  await admin2.connect();
+  const b2 = broker();
   try {
-    assert.ok((await admin2.listTopics()).includes(topic));
-    const offsets = await admin2.fetchTopicOffsets(topic);
-    assert.equal(offsets.find((o) => o.partition === 1)?.high, '1');
+    assert.ok((await b2.admin.listTopics()).includes(topic));
+    assert.equal((await latestOffsets(b2, topic)).find((o) => o.partition === 1)?.high, 1);
   } finally {
-    await admin2.disconnect();
+    await b2.admin.close();
   }
 });

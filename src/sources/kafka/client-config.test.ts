@@ -15,9 +15,9 @@ writeFileSync(join(dir, 'ca.pem'), '-----BEGIN CERTIFICATE-----\nfake\n-----END 
 
 test('PLAINTEXT by default: brokers and client id only', () => {
   const c = kafkaClientConfig({ bootstrapServers: ['127.0.0.1:9092', 'kafka-0.kafka:9092'] }, 'sluice-job-0');
-  assert.deepEqual(c.brokers, ['127.0.0.1:9092', 'kafka-0.kafka:9092']);
+  assert.deepEqual(c.bootstrapBrokers, ['127.0.0.1:9092', 'kafka-0.kafka:9092']);
   assert.equal(c.clientId, 'sluice-job-0');
-  assert.equal(c.ssl, undefined);
+  assert.equal(c.tls, undefined);
   assert.equal(c.sasl, undefined);
 });
 
@@ -34,21 +34,21 @@ test('SASL_SSL with SCRAM-SHA-512: password from a mounted Secret, CA from a fil
     'c',
     { secretsDir: dir },
   );
-  assert.deepEqual(c.sasl, { mechanism: 'scram-sha-512', username: 'ingest', password: 'hunter2-from-secret' });
-  assert.equal(typeof c.ssl, 'object');
-  assert.deepEqual(c.ssl, { ca: ['-----BEGIN CERTIFICATE-----\nfake\n-----END CERTIFICATE-----'], rejectUnauthorized: false });
+  assert.deepEqual(c.sasl, { mechanism: 'SCRAM-SHA-512', username: 'ingest', password: 'hunter2-from-secret' });
+  assert.equal(typeof c.tls, 'object');
+  assert.deepEqual(c.tls, { ca: ['-----BEGIN CERTIFICATE-----\nfake\n-----END CERTIFICATE-----'], rejectUnauthorized: false });
 });
 
-test('SASL_PLAINTEXT with PLAIN from env and file; SSL without options is ssl: true', () => {
+test('SASL_PLAINTEXT with PLAIN from env and file; SSL without options is tls: {}', () => {
   const env = { KAFKA_USER: 'u1' };
   const c = kafkaClientConfig(
     { bootstrapServers: ['b:9092'], security: { sasl: { mechanism: 'PLAIN', username: { env: 'KAFKA_USER' }, password: { file: join(dir, 'pw') } } } },
     'c',
     { env },
   );
-  assert.deepEqual(c.sasl, { mechanism: 'plain', username: 'u1', password: 'hunter2-from-file' });
-  assert.equal(c.ssl, undefined);
-  assert.equal(kafkaClientConfig({ bootstrapServers: ['b:9093'], security: { protocol: 'SSL' } }, 'c').ssl, true);
+  assert.deepEqual(c.sasl, { mechanism: 'PLAIN', username: 'u1', password: 'hunter2-from-file' });
+  assert.equal(c.tls, undefined);
+  assert.deepEqual(kafkaClientConfig({ bootstrapServers: ['b:9093'], security: { protocol: 'SSL' } }, 'c').tls, {});
 });
 
 test('errors name the field and never the secret', () => {

@@ -1,6 +1,4 @@
 import type { ConnectionOptions } from 'node:tls';
-import type { KafkaConfig, SASLOptions } from 'kafkajs';
-import { logLevel } from 'kafkajs';
 import type { KafkaSource } from '../../api/types.ts';
 import { InvalidFieldError } from '../../api/field-error.ts';
 import { resolveSecret } from './secret-ref.ts';
@@ -9,7 +7,28 @@ import type { SecretResolveOptions } from './secret-ref.ts';
 const FIELD = 'spec.source.kafka';
 
 /**
- * Maps the IngestJob's Kafka connection fields to a kafkajs client config, Flink/Kafka style:
+ * What every @platformatic/kafka client of Sluice (the reader's admin and fetch connections, the
+ * dead-letter producer, `sluice produce`) is built from: a subset of its `BaseOptions`, so it
+ * can be spread into `new Admin(...)`/`new Producer(...)` and into a `ConnectionPool`.
+ */
+export interface KafkaClientOptions {
+  clientId: string;
+  bootstrapBrokers: string[];
+  /** TLS options (SSL, SASL_SSL); absent for PLAINTEXT. */
+  tls?: ConnectionOptions;
+  sasl?: { mechanism: 'PLAIN' | 'SCRAM-SHA-256' | 'SCRAM-SHA-512'; username: string; password: string };
+  /** Connection attempt timeout, ms. */
+  connectTimeout?: number;
+  /** Per-request timeout, ms. */
+  timeout?: number;
+  /** Attempts after the first for a failed operation. */
+  retries?: number;
+  /** ms between attempts. */
+  retryDelay?: number;
+}
+
+/**
+ * Maps the IngestJob's Kafka connection fields to @platformatic/kafka client options, Flink/Kafka style:
  * `security.protocol` PLAINTEXT | SSL | SASL_PLAINTEXT | SASL_SSL (default PLAINTEXT, or
  * SASL_PLAINTEXT when only `sasl` is given), SASL mechanisms PLAIN and SCRAM-SHA-256/512.
  * Secrets are read here, once, from files/env/mounted Secrets; the returned object holds them,
@@ -19,7 +38,7 @@ export function kafkaClientConfig(
   source: Pick<KafkaSource, 'bootstrapServers' | 'security'>,
   clientId: string,
   options: SecretResolveOptions = {},
-): KafkaConfig {
+): KafkaClientOptions {
   if (!Array.isArray(source.bootstrapServers) || source.bootstrapServers.length === 0) {
     throw new InvalidFieldError(`${FIELD}.bootstrapServers`, 'must list at least one host:port');
   }
@@ -41,7 +60,7 @@ export function kafkaClientConfig(
   if (!usesTls && security.tls !== undefined) {
     throw new InvalidFieldError(`${FIELD}.security.protocol`, `is ${protocol}, which does not use TLS; set SSL or SASL_SSL, or remove security.tls`);
   }
-  const config: KafkaConfig = { clientId, brokers: [...source.bootstrapServers], logLevel: logLevel.ERROR };
+  const config: KafkaClientOptions = { clientId, bootstrapBrokers: [...source.bootstrapServers] };
   if (usesTls) {
     const tls = security.tls ?? {};
     const ssl: ConnectionOptions = {};
@@ -52,27 +71,16 @@ export function kafkaClientConfig(
       throw new InvalidFieldError(`${FIELD}.security.tls`, 'cert and key go together: set both or neither');
     }
     if (tls.rejectUnauthorized !== undefined) ssl.rejectUnauthorized = tls.rejectUnauthorized;
-    config.ssl = Object.keys(ssl).length > 0 ? ssl : true;
+    config.tls = ssl;
   }
   if (usesSasl && security.sasl !== undefined) {
     const { mechanism } = security.sasl;
     const username = resolveSecret(security.sasl.username, `${FIELD}.security.sasl.username`, options);
     const password = resolveSecret(security.sasl.password, `${FIELD}.security.sasl.password`, options);
-    let sasl: SASLOptions;
-    switch (mechanism) {
-      case 'PLAIN':
-        sasl = { mechanism: 'plain', username, password };
-        break;
-      case 'SCRAM-SHA-256':
-        sasl = { mechanism: 'scram-sha-256', username, password };
-        break;
-      case 'SCRAM-SHA-512':
-        sasl = { mechanism: 'scram-sha-512', username, password };
-        break;
-      default:
-        throw new InvalidFieldError(`${FIELD}.security.sasl.mechanism`, `${JSON.stringify(mechanism)} is not one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512`);
+    if (mechanism !== 'PLAIN' && mechanism !== 'SCRAM-SHA-256' && mechanism !== 'SCRAM-SHA-512') {
+      throw new InvalidFieldError(`${FIELD}.security.sasl.mechanism`, `${JSON.stringify(mechanism)} is not one of PLAIN, SCRAM-SHA-256, SCRAM-SHA-512`);
     }
-    config.sasl = sasl;
+    config.sasl = { mechanism, username, password };
   }
   return config;
 }

@@ -1,5 +1,5 @@
-import { Kafka } from 'kafkajs';
-import type { KafkaConfig, Producer } from 'kafkajs';
+import { Producer } from '@platformatic/kafka';
+import type { KafkaClientOptions } from './client-config.ts';
 import { KafkaSourceError } from './errors.ts';
 
 /** One record that could not be decoded or transformed, with where it came from and why. */
@@ -15,8 +15,8 @@ export interface DeadLetterRecord {
 }
 
 export interface KafkaDeadLetterWriterOptions {
-  /** kafkajs client config (see `kafkaClientConfig`). */
-  client: KafkaConfig;
+  /** Client options (see `kafkaClientConfig`). */
+  client: KafkaClientOptions;
   /** Topic that receives bad records (`badRecords.deadLetter: kafka://<topic>`). */
   topic: string;
 }
@@ -39,35 +39,35 @@ export const DEAD_LETTER_HEADERS = {
 export class KafkaDeadLetterWriter {
   readonly topic: string;
   private readonly producer: Producer;
-  private connected: Promise<void> | undefined;
 
   constructor(options: KafkaDeadLetterWriterOptions) {
     if (options.topic.trim() === '') throw new KafkaSourceError('spec.source.badRecords.deadLetter: names no Kafka topic');
     this.topic = options.topic;
-    this.producer = new Kafka(options.client).producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: true });
+    this.producer = new Producer({ ...options.client, idempotent: true, acks: -1, autocreateTopics: true });
   }
 
   async write(records: readonly DeadLetterRecord[]): Promise<void> {
     if (records.length === 0) return;
-    this.connected ??= this.producer.connect();
-    await this.connected;
     await this.producer.send({
-      topic: this.topic,
       acks: -1,
       messages: records.map((r) => {
-        const headers: Record<string, string> = { [DEAD_LETTER_HEADERS.error]: r.error };
+        // A Map of Buffers: with the default (Buffer) serializers, @platformatic/kafka 2.12.1
+        // never settles a send whose headers are a plain object with string keys.
+        const headers = new Map<Buffer, Buffer>([[Buffer.from(DEAD_LETTER_HEADERS.error), Buffer.from(r.error)]]);
+        const add = (k: string, v: string) => headers.set(Buffer.from(k), Buffer.from(v));
         if (r.source !== undefined) {
-          headers[DEAD_LETTER_HEADERS.topic] = r.source.topic;
-          headers[DEAD_LETTER_HEADERS.partition] = String(r.source.partition);
-          headers[DEAD_LETTER_HEADERS.offset] = String(r.source.offset);
+          add(DEAD_LETTER_HEADERS.topic, r.source.topic);
+          add(DEAD_LETTER_HEADERS.partition, String(r.source.partition));
+          add(DEAD_LETTER_HEADERS.offset, String(r.source.offset));
         }
-        if (r.origin !== undefined) headers[DEAD_LETTER_HEADERS.origin] = r.origin;
-        return { value: r.value, headers };
+        if (r.origin !== undefined) add(DEAD_LETTER_HEADERS.origin, r.origin);
+        const value = r.value === null ? undefined : typeof r.value === 'string' ? Buffer.from(r.value) : r.value;
+        return { topic: this.topic, ...(value === undefined ? {} : { value }), headers };
       }),
     });
   }
 
   async close(): Promise<void> {
-    if (this.connected !== undefined) await this.producer.disconnect();
+    await this.producer.close();
   }
 }

@@ -1,25 +1,27 @@
-import { randomUUID } from 'node:crypto';
-import { Kafka, logLevel } from 'kafkajs';
-import type { Admin, Consumer, EachBatchPayload, KafkaConfig, KafkaMessage, LogEntry } from 'kafkajs';
+import { Admin, ConnectionPool } from '@platformatic/kafka';
+import type { ClusterMetadata, Connection } from '@platformatic/kafka';
 import type { KafkaSource } from '../../api/types.ts';
 import { parseDuration } from '../../api/duration.ts';
 import type { RawBatch, SourceMetrics, SplitAssignment, SplitReader } from '../types.ts';
 import { kafkaClientConfig } from './client-config.ts';
+import type { KafkaClientOptions } from './client-config.ts';
 import { KafkaSourceError } from './errors.ts';
+import { fetchRecords, ISOLATION_READ_COMMITTED } from './fetch-request.ts';
+import type { FetchPartition, FetchedPartition } from './fetch-request.ts';
 import { GroupOffsetCommitter } from './group-offset-committer.ts';
-import { ownedPartitionAssigner } from './owned-partition-assigner.ts';
 import { ownedPartitions } from './partition-owner.ts';
 import { mergePositions as mergeKafkaPositions, parsePosition } from './position.ts';
 import type { KafkaPosition } from './position.ts';
 import { RateMeter } from './rate-meter.ts';
+import { decodeRecordBatches } from './record-batches.ts';
 import { partitionRanges, startupOffsets } from './startup-offsets.ts';
 
 export interface KafkaSplitReaderOptions {
   source: KafkaSource;
   assignment: SplitAssignment;
-  /** kafkajs client config; built from `source` (bootstrap, SASL/TLS secrets) when absent. */
-  client?: KafkaConfig;
-  /** Names this runner in broker logs and in its private group id. @default 'sluice' */
+  /** Client options; built from `source` (bootstrap, SASL/TLS secrets) when absent. */
+  client?: KafkaClientOptions;
+  /** Names this runner in broker logs. @default 'sluice' */
   clientId?: string;
   /**
    * Fetching stops once this many records wait in the buffer, and goes on below half.
@@ -29,18 +31,22 @@ export interface KafkaSplitReaderOptions {
   /** Same, in UTF-16 code units of buffered values (≈ bytes for ASCII). @default 32 MiB */
   maxBufferedChars?: number;
   /**
-   * Upper bound on one fetch response. @default 512 KiB
-   *
-   * Small on purpose: kafkajs decodes a whole response into one object per record (a Buffer
-   * slice, offset and timestamp strings...) before handing it over, so a big response is tens of
-   * MB of short-lived garbage that outgrows the young generation (16 MB semi-spaces, see
-   * bin/sluice.mjs) and inflates the old one. Measured with `npm run bench` (kafka section):
-   * 8 MiB / 1 MiB per partition peaked at 450-590 MB RSS; 512 KiB / 32 KiB at 130-180 MB, at
-   * the same records/s on loopback (128 KiB per partition: ~300 MB, and no faster).
+   * Upper bound on one fetch response (the broker returns at least one whole record batch).
+   * @default from `memoryBudgetBytes`, see `fetchSizes`
    */
   maxBytes?: number;
-  /** Upper bound per partition in one fetch response (the broker still returns at least one record batch). @default 32 KiB */
+  /** Upper bound per partition in one fetch response. @default from `memoryBudgetBytes` */
   maxBytesPerPartition?: number;
+  /**
+   * What the source may hold in memory: fetch sizes and buffer bounds are derived from it
+   * (`fetchSizes`). @default 16 MiB (SOURCE_MEMORY_BUDGET_BYTES)
+   */
+  memoryBudgetBytes?: number;
+  /**
+   * A record batch larger than the per-partition fetch size makes that partition's size grow
+   * (doubling) up to this; a batch larger still fails naming its offset. @default 64 MiB
+   */
+  maxRecordBatchBytes?: number;
   /**
    * Told about things worth a log line that do not stop the job (an offset commit failed, a
    * broker connection dropped). Never given secrets. @default one line on stderr
@@ -48,6 +54,18 @@ export interface KafkaSplitReaderOptions {
   onWarning?: (message: string) => void;
   /** Test seam for rates. @default Date.now */
   now?: () => number;
+}
+
+/**
+ * Fetch sizes and buffer bounds from the source's memory budget. A fetch response is held
+ * twice at most while it is decoded (its bytes and its values' text), and the buffer holds up
+ * to `maxBufferedChars` of values plus one response of overshoot, so: a response is a 1/16 of
+ * the budget (at least 256 KiB, at most 8 MiB), a partition's share a quarter of a response
+ * (at least 64 KiB), and the buffer half the budget.
+ */
+export function fetchSizes(budget: number): { maxBytes: number; maxBytesPerPartition: number; maxBufferedChars: number } {
+  const maxBytes = Math.min(8 * 1024 * 1024, Math.max(256 * 1024, Math.floor(budget / 16)));
+  return { maxBytes, maxBytesPerPartition: Math.max(64 * 1024, Math.floor(maxBytes / 4)), maxBufferedChars: Math.max(1024 * 1024, Math.floor(budget / 2)) };
 }
 
 /** Per owned partition: where the pipeline is, where fetching is, and where a bounded read ends. */
@@ -60,7 +78,10 @@ interface PartitionState {
   fetched: number | undefined;
   /** Bounded mode: first offset not to read (latest offset when the job started). */
   stop: number | undefined;
+  /** End of the readable log (the last stable offset under read_committed), from the last fetch. */
   highWatermark: number | undefined;
+  /** What this partition asks for per fetch; grows for a record batch larger than it. */
+  maxBytes: number;
   rate: RateMeter;
 }
 
@@ -76,61 +97,20 @@ interface Chunk {
   /** Offset after the chunk (past trailing control records and skipped tombstones). */
   end: number;
   chars: number;
+  /** No value has a byte below 0x20. */
+  controlFree: boolean;
 }
 
-/** How long `open` waits for the private group's first assignment. */
-const JOIN_DEADLINE_MS = 60_000;
-/** While fetching is held for backpressure: how often to heartbeat the private group and look for a stop. */
-const HOLD_CHECK_MS = 1000;
+/** How long a fetch waits at the broker for data before it answers empty. */
+const FETCH_MAX_WAIT_MS = 500;
+/** After this long without one successful fetch the source fails (retriable: the runner restarts it). */
+const UNREACHABLE_DEADLINE_MS = 120_000;
+const RETRY_MIN_MS = 200;
+const RETRY_MAX_MS = 5_000;
 
 const key = (topic: string, partition: number) => `${topic}\u0000${partition}`;
 
-function hasNull(messages: KafkaMessage[]): boolean {
-  for (let i = 0; i < messages.length; i++) if ((messages[i] as KafkaMessage).value === null) return true;
-  return false;
-}
-
-/**
- * Values up to this many bytes take the batch path of `decodeValues`. V8 copies substrings
- * this short (it slices only from 13 characters on), so no value keeps its batch's text alive.
- */
-const SHORT_VALUE_BYTES = 12;
-/** The batch path decodes the fetch buffer from the first value to the last only when that span averages at most this many bytes per record. */
-const SHORT_SPAN_BYTES_PER_RECORD = 64;
-
-/**
- * The values of messages[lo..hi) (none null) as UTF-8 text.
- *
- * Per value, Buffer#toString is a call into C++ that costs ~70 ns however short the value; for
- * small records (the seed's `{"uid": 42}`) that was most of the reader's own time. kafkajs hands
- * out values as slices of the fetch response, so when the records are small the span from the
- * first value to the last is decoded once as latin1 (byte i → char i) and each short ASCII value
- * is cut out of it. A value that is longer, has a byte ≥ 0x80 (latin1 would be wrong) or lies
- * elsewhere (a compressed batch) is decoded on its own, as is everything when records are large.
- */
-function decodeValues(messages: KafkaMessage[], lo: number, hi: number): string[] {
-  const out = new Array<string>(hi - lo);
-  const head = hi - lo < 2 ? undefined : ((messages[lo] as KafkaMessage).value as Buffer);
-  const tail = hi - lo < 2 ? undefined : ((messages[hi - 1] as KafkaMessage).value as Buffer);
-  const base = head?.byteOffset ?? 0;
-  const span = tail === undefined ? 0 : tail.byteOffset + tail.length - base;
-  if (head === undefined || tail === undefined || tail.buffer !== head.buffer || span <= 0 || span > (hi - lo) * SHORT_SPAN_BYTES_PER_RECORD) {
-    for (let i = lo; i < hi; i++) out[i - lo] = ((messages[i] as KafkaMessage).value as Buffer).toString('utf8');
-    return out;
-  }
-  const buffer = head.buffer;
-  const bytes = new Uint8Array(buffer, base, span);
-  const text = Buffer.from(buffer, base, span).toString('latin1');
-  for (let i = lo; i < hi; i++) {
-    const v = (messages[i] as KafkaMessage).value as Buffer;
-    const a = v.byteOffset - base;
-    const b = a + v.length;
-    let ascii = v.length <= SHORT_VALUE_BYTES && a >= 0 && b <= span && v.buffer === buffer;
-    for (let j = a; ascii && j < b; j++) if ((bytes[j] as number) > 0x7f) ascii = false;
-    out[i - lo] = ascii ? text.substring(a, b) : v.toString('utf8');
-  }
-  return out;
-}
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Values `start..` of a batch came from one chunk, from its record `from` on. */
 interface Segment {
@@ -148,6 +128,8 @@ interface Segment {
  */
 export class KafkaRawBatch implements RawBatch {
   readonly values: string[] = [];
+  /** Set when the source saw every value's bytes and none is below 0x20 (see RawBatch). */
+  noControlChars?: boolean;
   private readonly segments: Segment[] = [];
 
   /** @internal values[length..] are to be `chunk`'s records from index `from` on. */
@@ -181,23 +163,22 @@ function offsetAt(c: { offsets: number[] | null; first: number }, i: number): nu
 }
 
 /**
- * Runner `index`'s share of a Kafka source: the partitions it owns by Flink's rule, read with a
- * kafkajs consumer, handed out in batches by `poll`, positioned only by the checkpoint.
+ * Runner `index`'s share of a Kafka source: the partitions it owns by Flink's rule, fetched by
+ * offset from their leaders (no consumer group: Flink's `assign()` model), handed out in
+ * batches by `poll`, positioned only by the checkpoint.
  *
  * Algorithm:
  * 1. `open`: list the topics' partitions, keep the owned ones. Positions come from the restored
  *    checkpoint (owned partitions missing from it start at earliest), else from `startupMode`.
- *    Bounded mode records each partition's high offset as its end.
- * 2. Join a private consumer group (random id, this runner its only member) whose assigner hands
- *    this runner exactly its owned partitions; after every (re)join seek each partition to where
- *    fetching must continue. Records below that offset (a redelivery after a rejoin) are dropped,
- *    so a record enters the buffer at most once, and nothing is skipped.
- * 3. Fetched batches go into a bounded buffer, a whole batch at a time (offsets are not parsed
- *    per record when they are consecutive); past the bound fetching is held until `poll`
- *    drains it to half (backpressure without unbounded memory).
- * 4. Partition discovery: kafkajs refreshes metadata every `partitionDiscoveryInterval` and
- *    rejoins when a topic grew; the assigner then hands over new owned partitions, which start
- *    at earliest (no seek: the private group has no committed offsets).
+ *    Bounded mode records each partition's latest (last stable) offset as its end.
+ * 2. A fetch loop sends one Fetch per leader broker naming every owned partition that is not
+ *    finished, at the offset where fetching must continue (read_committed), and decodes each
+ *    partition's record batches straight from the response (`record-batches.ts`). On errors
+ *    it refreshes metadata (a leader moved, the broker restarted) and goes on where it was,
+ *    so a record enters the buffer once and none is skipped.
+ * 3. The buffer is bounded: past it the loop sends nothing until `poll` drains it to half.
+ * 4. Partition discovery (unbounded only, as Flink): every `partitionDiscoveryInterval` the
+ *    topics' metadata is read again; new owned partitions start at earliest.
  * 5. `notifyCheckpointComplete` commits the checkpoint's offsets to the user's `groupId`, for lag
  *    tools only; failures are warnings.
  */
@@ -205,36 +186,45 @@ export class KafkaSplitReader implements SplitReader {
   private readonly source: KafkaSource;
   private readonly assignment: SplitAssignment;
   private readonly topics: string[];
-  private readonly kafka: Kafka;
+  private readonly client: KafkaClientOptions;
   private readonly clientId: string;
   private readonly maxRecords: number;
   private readonly maxChars: number;
   private readonly maxBytes: number;
   private readonly maxBytesPerPartition: number;
+  private readonly maxBatchBytes: number;
   private readonly bounded: boolean;
   private readonly discoveryMs: number;
   private readonly warn: (message: string) => void;
   private readonly now: () => number;
 
   private admin: Admin | undefined;
+  private pool: ConnectionPool | undefined;
   private committer: GroupOffsetCommitter | undefined;
-  private consumer: Consumer | undefined;
   private readonly states = new Map<string, PartitionState>();
   private readonly chunks: Chunk[] = [];
   private chunkHead = 0;
   private bufferedRecords = 0;
   private bufferedChars = 0;
-  /** Fetching is held (backpressure): an eachBatch call waits until poll drains the buffer to half. */
+  /** Fetching is held (backpressure) until poll drains the buffer to half. */
   private paused = false;
   private resumeFetching: (() => void) | undefined;
   private fatal: Error | undefined;
   private wake: (() => void) | undefined;
-  private joined: (() => void) | undefined;
   private closed = false;
+  private loop: Promise<void> | undefined;
+  private metadata: ClusterMetadata | undefined;
+  private nextDiscovery = 0;
+  /** Rotates which partition comes first in a Fetch: the broker returns an oversized batch only for the first. */
+  private rotation = 0;
   /** Null-valued records (tombstones): skipped like Flink's JSON/CSV formats do, and counted. */
   tombstones = 0;
   /** Offset commits to the user's group that failed (monitoring only). */
   commitFailures = 0;
+  /** Fetch round trips that failed and were retried (broker restarts, leader moves). */
+  fetchRetries = 0;
+  /** Times a partition's fetch size grew for a record batch larger than it. */
+  fetchSizeGrowths = 0;
 
   constructor(options: KafkaSplitReaderOptions) {
     this.source = options.source;
@@ -249,13 +239,13 @@ export class KafkaSplitReader implements SplitReader {
     }
     this.clientId = options.clientId ?? 'sluice';
     this.warn = options.onWarning ?? ((m) => process.stderr.write(`kafka source: ${m}\n`));
-    const client = options.client ?? kafkaClientConfig(this.source, this.clientId);
-    // kafkajs's own error lines go to the same place as ours, one line each, instead of JSON on stderr.
-    this.kafka = new Kafka({ ...client, logCreator: client.logCreator ?? (() => (entry) => this.onClientLog(entry)) });
+    this.client = options.client ?? kafkaClientConfig(this.source, this.clientId);
+    const sizes = fetchSizes(options.memoryBudgetBytes ?? 16 * 1024 * 1024);
     this.maxRecords = options.maxBufferedRecords ?? 100_000;
-    this.maxChars = options.maxBufferedChars ?? 32 * 1024 * 1024;
-    this.maxBytes = options.maxBytes ?? 512 * 1024;
-    this.maxBytesPerPartition = options.maxBytesPerPartition ?? 32 * 1024;
+    this.maxChars = options.maxBufferedChars ?? sizes.maxBufferedChars;
+    this.maxBytes = options.maxBytes ?? sizes.maxBytes;
+    this.maxBytesPerPartition = Math.min(this.maxBytes, options.maxBytesPerPartition ?? sizes.maxBytesPerPartition);
+    this.maxBatchBytes = options.maxRecordBatchBytes ?? 64 * 1024 * 1024;
     this.bounded = (this.source.boundedMode ?? 'unbounded') === 'latest-offset';
     this.discoveryMs = parseDuration(this.source.partitionDiscoveryInterval ?? '5m', 'spec.source.kafka.partitionDiscoveryInterval');
     this.now = options.now ?? Date.now;
@@ -271,37 +261,48 @@ export class KafkaSplitReader implements SplitReader {
     try {
       await this.openOrThrow(restored);
     } catch (e) {
-      // Leave no client behind: a failed open must not keep sockets or a group member alive.
+      // Leave no client behind: a failed open must not keep sockets alive.
       await this.close();
       throw e;
     }
   }
 
+  private newState(topic: string, partition: number, next: number | undefined, stop: number | undefined, high: number | undefined): PartitionState {
+    return { topic, partition, next, fetched: next, stop, highWatermark: high, maxBytes: this.maxBytesPerPartition, rate: new RateMeter() };
+  }
+
   private async openOrThrow(restored: unknown | undefined): Promise<void> {
     const restoredPosition = restored === undefined ? undefined : parsePosition(restored);
     this.carried = {};
-    const admin = this.kafka.admin();
+    const options = { retries: 2, retryDelay: 300, ...this.client, clientId: this.clientId };
+    const admin = new Admin({ ...options, autocreateTopics: false });
     this.admin = admin;
+    this.pool = new ConnectionPool(this.clientId, {
+      ...(options.tls === undefined ? {} : { tls: options.tls }),
+      ...(options.sasl === undefined ? {} : { sasl: options.sasl }),
+      ...(options.connectTimeout === undefined ? {} : { connectTimeout: options.connectTimeout }),
+      requestTimeout: Math.max(options.timeout ?? 30_000, FETCH_MAX_WAIT_MS + 10_000),
+    });
     try {
-      await admin.connect();
+      await admin.listApis();
     } catch (e) {
-      throw new KafkaSourceError(`cannot connect to Kafka at ${this.describeBrokers()}: ${(e as Error).message}`, {}, { cause: e, retriable: true });
+      throw new KafkaSourceError(`cannot connect to Kafka at ${this.describeBrokers()}: ${errorText(e)}`, {}, { cause: e, retriable: true });
     }
     const { index, parallelism } = this.assignment;
     for (const topic of this.topics) {
       let partitions: number[];
       try {
-        const meta = await admin.fetchTopicMetadata({ topics: [topic] });
-        partitions = (meta.topics[0]?.partitions ?? []).map((p) => p.partitionId);
+        partitions = await this.partitionsOf(topic, false);
       } catch (e) {
-        throw new KafkaSourceError(`topic ${topic}: cannot read its partitions: ${(e as Error).message}`, { topic }, { cause: e, retriable: true });
+        if (e instanceof KafkaSourceError) throw e;
+        throw new KafkaSourceError(`topic ${topic}: cannot read its partitions: ${errorText(e)}`, { topic }, { cause: e, retriable: true });
       }
       const owned = ownedPartitions(topic, partitions, index, parallelism);
       for (const [p, offset] of restoredPosition?.get(topic) ?? []) {
         if (!owned.includes(p)) (this.carried[topic] ??= {})[String(p)] = offset;
       }
       if (owned.length === 0) continue;
-      const ranges = await partitionRanges(admin, topic);
+      const ranges = await partitionRanges(admin, topic, owned);
       let start: Map<number, number>;
       if (restoredPosition !== undefined) {
         const saved = restoredPosition.get(topic) ?? new Map<number, number>();
@@ -311,207 +312,208 @@ export class KafkaSplitReader implements SplitReader {
         start = await startupOffsets(admin, this.source, topic, owned, ranges);
       }
       for (const p of owned) {
-        const offset = start.get(p);
         const stop = this.bounded ? (ranges.get(p)?.high ?? 0) : undefined;
-        this.states.set(key(topic, p), {
-          topic,
-          partition: p,
-          next: offset,
-          fetched: offset,
-          stop,
-          highWatermark: ranges.get(p)?.high,
-          rate: new RateMeter(),
-        });
+        this.states.set(key(topic, p), this.newState(topic, p, start.get(p), stop, ranges.get(p)?.high));
       }
     }
-    // A bounded reader that has nothing left to read needs no consumer at all.
+    this.nextDiscovery = this.now() + this.discoveryMs;
+    // A bounded reader that has nothing left to read needs no fetching at all.
     if (this.bounded && this.allReachedStop()) return;
-    await this.startConsumer();
+    this.loop = this.fetchLoop().catch((e: unknown) => {
+      if (this.closed) return;
+      this.fatal = e instanceof KafkaSourceError ? e : new KafkaSourceError(`Kafka source for ${this.topics.join(', ')} stopped: ${errorText(e)}`, {}, { cause: e, retriable: true });
+      this.wake?.();
+    });
   }
 
-  private async startConsumer(): Promise<void> {
-    const consumer = this.kafka.consumer({
-      groupId: `sluice-private-${this.clientId}-${this.assignment.index}-${randomUUID()}`,
-      partitionAssigners: [ownedPartitionAssigner(this.assignment.index, this.assignment.parallelism)],
-      // Discovery: kafkajs rejoins when refreshed metadata shows new partitions. Bounded reads
-      // do not discover (as in Flink).
-      metadataMaxAge: this.bounded ? 24 * 3600_000 : Math.max(1000, this.discoveryMs),
-      allowAutoTopicCreation: false,
-      maxBytes: this.maxBytes,
-      maxBytesPerPartition: this.maxBytesPerPartition,
-      maxWaitTimeInMs: 500,
-      retry: { retries: 8, initialRetryTime: 300, maxRetryTime: 10_000 },
-      // After a broker or network outage the consumer rejoins as a new member, and the group
-      // waits out the old member's session before assigning: keep that wait short. The
-      // private group has no other member whose flapping this could cause.
-      sessionTimeout: 10_000,
-      rebalanceTimeout: 10_000,
-      heartbeatInterval: 3000,
-    });
-    this.consumer = consumer;
-    consumer.on(consumer.events.GROUP_JOIN, (event) => this.onGroupJoin(event.payload.memberAssignment));
-    consumer.on(consumer.events.START_BATCH_PROCESS, (event) => {
-      // Batches made only of control records or aborted messages never reach eachBatch, yet
-      // fetching moves past them: move our positions too, or a bounded read would never end.
-      const { topic, partition, batchSize, lastOffset, highWatermark } = event.payload;
-      const st = this.states.get(key(topic, partition));
-      if (st === undefined) return;
-      st.highWatermark = Number(highWatermark);
-      if (batchSize === 0) this.push(st, [], null, 0, Math.min(Number(lastOffset) + 1, st.stop ?? Number.MAX_SAFE_INTEGER));
-    });
-    consumer.on(consumer.events.CRASH, (event) => {
-      if (!event.payload.restart) {
-        this.fatal = new KafkaSourceError(`Kafka consumer for ${this.topics.join(', ')} stopped: ${event.payload.error.message}`, {}, { cause: event.payload.error });
-        this.wake?.();
-        this.joined?.();
-        this.resumeFetching?.();
-      } else {
-        this.warn(`Kafka consumer restarts after: ${event.payload.error.message}`);
+  /** The partition ids of `topic`, from fresh metadata. A topic that does not exist fails (it is never created). */
+  private async partitionsOf(topic: string, forceUpdate: boolean): Promise<number[]> {
+    const admin = this.admin as Admin;
+    let meta: ClusterMetadata;
+    try {
+      meta = await admin.metadata({ topics: [topic], forceUpdate, autocreateTopics: false });
+    } catch (e) {
+      if (/unknown topic|does not host this topic|UNKNOWN_TOPIC/iu.test(errorText(e))) {
+        throw new KafkaSourceError(`topic ${topic} does not exist (spec.source.kafka.topic); Sluice never creates topics`, { topic }, { cause: e });
       }
-    });
-    const firstJoin = new Promise<void>((resolve) => {
-      this.joined = resolve;
-    });
-    await consumer.connect();
-    await consumer.subscribe({ topics: this.topics, fromBeginning: true });
-    await consumer.run({
-      autoCommit: false,
-      eachBatchAutoResolve: true,
-      partitionsConsumedConcurrently: 1,
-      eachBatch: (payload) => this.onBatch(payload),
-    });
-    let timer: NodeJS.Timeout | undefined;
-    const deadline = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), JOIN_DEADLINE_MS);
-    });
-    const outcome = await Promise.race([firstJoin, deadline]);
-    clearTimeout(timer);
-    if (this.fatal !== undefined) throw this.fatal;
-    if (outcome === 'timeout') {
-      throw new KafkaSourceError(
-        `Kafka consumer for ${this.topics.join(', ')} did not get its partitions within ${JOIN_DEADLINE_MS / 1000}s (brokers ${this.describeBrokers()})`,
-        {},
-        { retriable: true },
-      );
+      throw e;
     }
+    const t = meta.topics.get(topic);
+    if (t === undefined) throw new KafkaSourceError(`topic ${topic} does not exist (spec.source.kafka.topic); Sluice never creates topics`, { topic });
+    return Array.from({ length: t.partitionsCount }, (_, i) => i);
   }
 
-  private onClientLog(entry: LogEntry): void {
-    if (entry.level > logLevel.ERROR) return;
-    const { message, error } = entry.log as { message: string; error?: unknown };
-    // Error responses are logged by kafkajs before it retries them (a coordinator still
-    // loading, a leader moving); one that matters comes back as a thrown error instead.
-    if (entry.namespace === 'Connection' && message.startsWith('Response ')) return;
-    this.warn(`kafkajs ${entry.namespace}: ${message}${error === undefined ? '' : `: ${String(error)}`}`);
+  /** Partitions to fetch now, by leader broker id. */
+  private async plan(forceMetadata: boolean): Promise<Map<number, PartitionState[]>> {
+    const admin = this.admin as Admin;
+    this.metadata = await admin.metadata({ topics: this.topics, forceUpdate: forceMetadata, autocreateTopics: false });
+    const byLeader = new Map<number, PartitionState[]>();
+    const active: PartitionState[] = [];
+    for (const st of this.states.values()) {
+      if (st.stop !== undefined && st.fetched !== undefined && st.fetched >= st.stop) continue;
+      active.push(st);
+    }
+    if (active.length === 0) return byLeader;
+    const shift = this.rotation++ % active.length;
+    for (let i = 0; i < active.length; i++) {
+      const st = active[(i + shift) % active.length] as PartitionState;
+      const leader = this.metadata.topics.get(st.topic)?.partitions[st.partition]?.leader ?? -1;
+      if (leader < 0) throw new KafkaSourceError(`topic ${st.topic} partition ${st.partition} has no leader`, { topic: st.topic, partition: st.partition }, { retriable: true });
+      let list = byLeader.get(leader);
+      if (list === undefined) byLeader.set(leader, (list = []));
+      list.push(st);
+    }
+    return byLeader;
   }
 
-  private onGroupJoin(assigned: Record<string, number[]>): void {
-    const consumer = this.consumer;
-    if (consumer === undefined) return;
-    for (const [topic, partitions] of Object.entries(assigned)) {
-      for (const partition of partitions) {
-        let st = this.states.get(key(topic, partition));
-        if (st === undefined && this.bounded) {
-          // Created after open: a bounded read covers only the partitions it started with
-          // (Flink does not discover partitions in bounded mode). onBatch ignores it too.
-          consumer.pause([{ topic, partitions: [partition] }]);
-        } else if (st === undefined) {
-          // Discovered while running: starts at earliest (no seek, no committed offset).
-          st = { topic, partition, next: undefined, fetched: undefined, stop: undefined, highWatermark: undefined, rate: new RateMeter() };
-          this.states.set(key(topic, partition), st);
-        } else if (st.fetched !== undefined) {
-          consumer.seek({ topic, partition, offset: String(st.fetched) });
+  private async connection(broker: number): Promise<Connection> {
+    const b = this.metadata?.brokers.get(broker);
+    if (b === undefined) throw new KafkaSourceError(`broker ${broker} is not in the cluster metadata`, {}, { retriable: true });
+    return (this.pool as ConnectionPool).get({ host: b.host, port: b.port });
+  }
+
+  /** Fetch until closed; errors are retried with backoff until the source has been unreachable for too long. */
+  private async fetchLoop(): Promise<void> {
+    let failingSince: number | undefined;
+    let delay = RETRY_MIN_MS;
+    let forceMetadata = false;
+    while (!this.closed) {
+      if (this.paused) {
+        await new Promise<void>((resolve) => {
+          this.resumeFetching = () => {
+            this.resumeFetching = undefined;
+            resolve();
+          };
+        });
+        continue;
+      }
+      try {
+        if (!this.bounded && this.now() >= this.nextDiscovery) {
+          await this.discover();
+          this.nextDiscovery = this.now() + this.discoveryMs;
         }
-      }
-    }
-    // A restarted kafkajs consumer forgets pauses.
-    this.pauseFinishedPartitions();
-    this.joined?.();
-    this.joined = undefined;
-  }
-
-  private async onBatch({ batch, heartbeat, isRunning }: EachBatchPayload): Promise<void> {
-    const st = this.states.get(key(batch.topic, batch.partition));
-    if (st === undefined) return;
-    st.highWatermark = Number(batch.highWatermark);
-    const from = st.fetched ?? -1;
-    const stop = st.stop ?? Number.MAX_SAFE_INTEGER;
-    const messages = batch.messages;
-    const n = messages.length;
-    const first = n === 0 ? 0 : Number((messages[0] as KafkaMessage).offset);
-    let values: string[];
-    let offsets: number[] | null = null;
-    let start = first;
-    if (n > 0 && Number((messages[n - 1] as KafkaMessage).offset) - first === n - 1 && !hasNull(messages)) {
-      // Consecutive offsets (no compaction gaps, control records or aborted transactions
-      // between them) and no tombstones: record i is at first + i, so no offset is parsed
-      // per record.
-      const lo = Math.min(n, Math.max(0, from - first));
-      const hi = Math.max(lo, Math.min(n, stop - first));
-      values = decodeValues(messages, lo, hi);
-      start = first + lo;
-    } else {
-      values = [];
-      offsets = [];
-      for (const m of messages) {
-        const offset = Number(m.offset);
-        if (offset < from) continue; // redelivered after a rejoin: already buffered
-        if (offset >= stop) break;
-        if (m.value === null) {
-          this.tombstones++;
+        const plan = await this.plan(forceMetadata);
+        forceMetadata = false;
+        if (plan.size === 0) {
+          if (this.bounded) return; // every partition has reached its end
+          await sleep(FETCH_MAX_WAIT_MS);
           continue;
         }
-        values.push(m.value.toString('utf8'));
-        offsets.push(offset);
+        await Promise.all([...plan].map(([broker, parts]) => this.fetchFrom(broker, parts)));
+        failingSince = undefined;
+        delay = RETRY_MIN_MS;
+      } catch (e) {
+        if (this.closed) return;
+        if (e instanceof KafkaSourceError && !e.retriable) throw e;
+        const now = this.now();
+        failingSince ??= now;
+        this.fetchRetries++;
+        if (now - failingSince > UNREACHABLE_DEADLINE_MS) {
+          throw new KafkaSourceError(`Kafka source for ${this.topics.join(', ')}: no fetch succeeded for ${Math.round((now - failingSince) / 1000)} s (brokers ${this.describeBrokers()}): ${errorText(e)}`, {}, { cause: e, retriable: true });
+        }
+        if (this.fetchRetries === 1 || this.fetchRetries % 10 === 0) this.warn(`fetch failed, retrying (${this.fetchRetries} retries so far): ${errorText(e)}`);
+        forceMetadata = true;
+        await sleep(delay);
+        delay = Math.min(RETRY_MAX_MS, delay * 2);
       }
     }
-    const end = Math.min(Number(batch.lastOffset()) + 1, stop);
-    this.push(st, values, offsets, start, end);
-    if (this.paused) await this.holdFetching(heartbeat, isRunning);
   }
 
-  /**
-   * Backpressure: keep kafkajs's fetch loop inside eachBatch until poll has drained the buffer
-   * to half. (kafkajs's pause() would do too, but a consumer whose partitions are all paused
-   * sleeps `maxWaitTimeInMs` per round before it looks again, so every resume would cost up to
-   * half a second of idle pipeline.) The private group still gets its heartbeats meanwhile; a
-   * rebalance they report is thrown to kafkajs, which rejoins, and onGroupJoin seeks to
-   * `fetched` as always.
-   */
-  private async holdFetching(heartbeat: () => Promise<void>, isRunning: () => boolean): Promise<void> {
-    while (this.paused && !this.closed && this.fatal === undefined && isRunning()) {
-      await new Promise<void>((resolve) => {
-        const done = (): void => {
-          clearTimeout(timer);
-          if (this.resumeFetching === done) this.resumeFetching = undefined;
-          resolve();
-        };
-        const timer = setTimeout(done, HOLD_CHECK_MS);
-        this.resumeFetching = done;
-      });
-      if (this.paused && !this.closed && isRunning()) await heartbeat();
+  private async fetchFrom(broker: number, parts: PartitionState[]): Promise<void> {
+    const connection = await this.connection(broker);
+    const topics = new Map<string, FetchPartition[]>();
+    let maxBytes = this.maxBytes;
+    for (const st of parts) {
+      let list = topics.get(st.topic);
+      if (list === undefined) topics.set(st.topic, (list = []));
+      if (st.fetched === undefined) st.fetched = st.next = (await partitionRanges(this.admin as Admin, st.topic, [st.partition])).get(st.partition)?.low ?? 0;
+      list.push({ partition: st.partition, offset: st.fetched, maxBytes: st.maxBytes });
+      maxBytes = Math.max(maxBytes, st.maxBytes);
+    }
+    const response = await fetchRecords(connection, { maxWaitMs: FETCH_MAX_WAIT_MS, maxBytes, isolationLevel: ISOLATION_READ_COMMITTED, topics });
+    if (this.closed) return;
+    if (response.errorCode !== 0) throw new KafkaSourceError(`fetch from broker ${broker} failed with error code ${response.errorCode}`, {}, { retriable: true });
+    let retry: Error | undefined;
+    for (const fp of response.partitions) {
+      const st = this.states.get(key(fp.topic, fp.partition));
+      if (st === undefined) continue;
+      try {
+        this.take(st, fp);
+      } catch (e) {
+        if (e instanceof KafkaSourceError && !e.retriable) throw e;
+        retry ??= e as Error;
+      }
+    }
+    if (retry !== undefined) throw retry;
+  }
+
+  /** One partition of a fetch response into the buffer. */
+  private take(st: PartitionState, fp: FetchedPartition): void {
+    const where = `topic ${st.topic} partition ${st.partition}`;
+    if (fp.errorCode === OFFSET_OUT_OF_RANGE) {
+      // Retention deleted what the position points at (or it is past the end after a
+      // truncation): go on from the earliest offset still there, as auto.offset.reset=earliest.
+      const from = st.fetched;
+      st.fetched = fp.logStartOffset >= 0 && (from ?? 0) < fp.logStartOffset ? fp.logStartOffset : undefined;
+      this.warn(`${where}: offset ${from} is out of range (log starts at ${fp.logStartOffset}); reading on from the earliest offset`);
+      if (st.fetched === undefined) throw new KafkaSourceError(`${where}: offset ${from} is out of range`, { topic: st.topic, partition: st.partition }, { retriable: true });
+      return;
+    }
+    if (fp.errorCode !== 0) {
+      throw new KafkaSourceError(`${where}: fetch failed with Kafka error code ${fp.errorCode}`, { topic: st.topic, partition: st.partition }, { retriable: true });
+    }
+    st.highWatermark = fp.lastStableOffset >= 0 ? fp.lastStableOffset : fp.highWatermark;
+    const from = st.fetched ?? 0;
+    const records = fp.records;
+    if (records === null || records.length === 0) {
+      // Nothing readable past `from`, yet the log goes on: aborted or control records only
+      // up to the last stable offset were filtered by the broker's limits; nothing to do.
+      return;
+    }
+    const stop = st.stop ?? Number.MAX_SAFE_INTEGER;
+    const decoded = decodeRecordBatches(records, { topic: st.topic, partition: st.partition, from, stop, aborted: fp.aborted });
+    this.tombstones += decoded.tombstones;
+    if (decoded.truncated) {
+      // The next record batch is larger than what this partition asked for: ask for more
+      // next time (the response held only its beginning), or fail naming it.
+      st.maxBytes = grownFetchSize(st.maxBytes, records.length, this.maxBatchBytes, { topic: st.topic, partition: st.partition, offset: from });
+      this.fetchSizeGrowths++;
+      return;
+    }
+    if (st.maxBytes > this.maxBytesPerPartition) st.maxBytes = this.maxBytesPerPartition;
+    this.push(st, decoded.values, decoded.offsets, decoded.first < 0 ? from : decoded.first, decoded.end, decoded.controlFree);
+  }
+
+  /** New partitions of the topics (unbounded reads): owned ones start at earliest. */
+  private async discover(): Promise<void> {
+    const { index, parallelism } = this.assignment;
+    for (const topic of this.topics) {
+      const owned = ownedPartitions(topic, await this.partitionsOf(topic, true), index, parallelism);
+      for (const p of owned) {
+        if (this.states.has(key(topic, p))) continue;
+        // Discovered while running: starts at earliest (resolved at its first fetch).
+        this.states.set(key(topic, p), this.newState(topic, p, undefined, undefined, undefined));
+      }
     }
   }
 
-  private push(st: PartitionState, values: string[], offsets: number[] | null, first: number, end: number): void {
+  private push(st: PartitionState, values: string[], offsets: number[] | null, first: number, end: number, controlFree: boolean): void {
     if (st.fetched !== undefined && end <= st.fetched) return;
     let chars = 0;
     for (let i = 0; i < values.length; i++) chars += (values[i] as string).length;
-    this.chunks.push({ state: st, values, offsets, first, head: 0, end, chars });
+    if (values.length === 0 && st.next === st.fetched && this.chunkHead >= this.chunks.length) {
+      // Only control records / skipped records, nothing waiting before them: move on at once.
+      st.fetched = end;
+      st.next = end;
+      this.wake?.();
+      return;
+    }
+    this.chunks.push({ state: st, values, offsets, first, head: 0, end, chars, controlFree });
     st.fetched = end;
     this.bufferedRecords += values.length;
     this.bufferedChars += chars;
     if (!this.paused && (this.bufferedRecords >= this.maxRecords || this.bufferedChars >= this.maxChars)) this.paused = true;
-    if (st.stop !== undefined && end >= st.stop) this.pauseFinishedPartitions();
     this.wake?.();
-  }
-
-  private pauseFinishedPartitions(): void {
-    if (!this.bounded || this.consumer === undefined) return;
-    for (const topic of this.topics) {
-      const done = [...this.states.values()].filter((s) => s.topic === topic && s.fetched !== undefined && s.stop !== undefined && s.fetched >= s.stop);
-      if (done.length > 0) this.consumer.pause([{ topic, partitions: done.map((s) => s.partition) }]);
-    }
   }
 
   private allReachedStop(): boolean {
@@ -538,11 +540,13 @@ export class KafkaSplitReader implements SplitReader {
     if (this.fatal !== undefined) throw this.fatal;
     const batch = new KafkaRawBatch();
     const values = batch.values;
+    let controlFree = true;
     const now = this.now();
     while (values.length < maxRecords && this.chunkHead < this.chunks.length) {
       const c = this.chunks[this.chunkHead] as Chunk;
       const take = Math.min(maxRecords - values.length, c.values.length - c.head);
       if (take > 0) {
+        if (!c.controlFree) controlFree = false;
         batch.addSegment(c, c.head);
         const cv = c.values;
         for (let i = c.head, e = c.head + take; i < e; i++) values.push(cv[i] as string);
@@ -566,6 +570,8 @@ export class KafkaSplitReader implements SplitReader {
       this.paused = false;
       this.resumeFetching?.();
     }
+    // The bytes were checked while decoding: the JSON decoder need not scan for control characters.
+    if (controlFree && values.length > 0) batch.noControlChars = true;
     if (batch.values.length === 0 && this.bounded && this.chunkHead >= this.chunks.length && this.allReachedStop()) return null;
     return batch;
   }
@@ -591,12 +597,12 @@ export class KafkaSplitReader implements SplitReader {
       const partitions = new Map([...all].filter(([p]) => this.states.has(key(topic, p))));
       if (partitions.size === 0) continue;
       try {
-        this.committer ??= new GroupOffsetCommitter(this.kafka, this.admin);
+        this.committer ??= new GroupOffsetCommitter(this.admin);
         await this.committer.commit(groupId, topic, partitions);
       } catch (e) {
         // Offsets in the group are for lag tools only; the checkpoint is the truth.
         this.commitFailures++;
-        this.warn(`checkpoint ${id}: could not commit offsets of topic ${topic} to group ${groupId} (monitoring only): ${(e as Error).message}`);
+        this.warn(`checkpoint ${id}: could not commit offsets of topic ${topic} to group ${groupId} (monitoring only): ${errorText(e)}`);
       }
     }
   }
@@ -604,6 +610,7 @@ export class KafkaSplitReader implements SplitReader {
   metrics(): SourceMetrics {
     const now = this.now();
     let lag = 0;
+    let lagMax = 0;
     let lagKnown = false;
     const splits: NonNullable<SourceMetrics['splits']> = [];
     for (const s of [...this.states.values()].sort((a, b) => (a.topic === b.topic ? a.partition - b.partition : a.topic < b.topic ? -1 : 1))) {
@@ -611,16 +618,19 @@ export class KafkaSplitReader implements SplitReader {
       const partLag = end !== undefined && s.next !== undefined ? Math.max(0, end - s.next) : undefined;
       if (partLag !== undefined) {
         lag += partLag;
+        if (partLag > lagMax) lagMax = partLag;
         lagKnown = true;
       }
       splits.push({
         id: `${s.topic}-${s.partition}`,
+        topic: s.topic,
+        partition: s.partition,
         position: s.next === undefined ? 'earliest' : String(s.next),
         ...(partLag === undefined ? {} : { lag: partLag }),
         recordsPerSecond: s.rate.perSecond(now),
       });
     }
-    return lagKnown ? { lag, splits } : { splits };
+    return lagKnown ? { lag, lagMax, splits } : { splits };
   }
 
   /** What waits in the buffer now, and whether fetching is paused for it (backpressure). */
@@ -641,9 +651,50 @@ export class KafkaSplitReader implements SplitReader {
     if (this.closed) return;
     this.closed = true;
     this.wake?.();
-    this.resumeFetching?.(); // a held eachBatch must return, or disconnect waits for it
-    await this.consumer?.disconnect().catch(() => undefined);
-    await this.committer?.close().catch(() => undefined);
-    await this.admin?.disconnect().catch(() => undefined);
+    this.resumeFetching?.();
+    await this.pool?.close().catch(() => undefined);
+    await this.admin?.close().catch(() => undefined);
+    await this.loop;
   }
+}
+
+/**
+ * The fetch size a partition asks for next after a response held only the beginning of its
+ * next record batch (`got` bytes): doubled (at least twice what came), up to `cap`. At the cap
+ * the batch cannot be read at all: fail naming where, rather than fetch the same bytes forever.
+ */
+export function grownFetchSize(current: number, got: number, cap: number, at: { topic: string; partition: number; offset: number }): number {
+  if (current >= cap) {
+    throw new KafkaSourceError(`topic ${at.topic} partition ${at.partition} offset ${at.offset}: the record batch there is larger than ${cap} bytes, the most the source fetches at once`, {
+      topic: at.topic,
+      partition: at.partition,
+    });
+  }
+  return Math.min(cap, Math.max(current * 2, got * 2));
+}
+
+/** Kafka error code OFFSET_OUT_OF_RANGE. */
+const OFFSET_OUT_OF_RANGE = 1;
+
+/**
+ * An error's message with the messages of its causes: the client wraps the reason (a refused
+ * login, a closed socket) in `MultipleErrors` and "Cannot connect to any broker" layers. The
+ * client's errors carry no credentials.
+ */
+export function errorText(e: unknown): string {
+  const seen: string[] = [];
+  const walk = (x: unknown, depth: number): void => {
+    if (depth > 5 || seen.length > 6) return;
+    if (!(x instanceof Error)) {
+      if (x !== undefined && !seen.includes(String(x))) seen.push(String(x));
+      return;
+    }
+    const m = x.message.replace(/\.$/u, '');
+    if (m !== '' && !seen.includes(m)) seen.push(m);
+    const inner = (x as Error & { errors?: unknown[] }).errors;
+    if (Array.isArray(inner)) for (const i of inner.slice(0, 2)) walk(i, depth + 1);
+    if (x.cause !== undefined) walk(x.cause, depth + 1);
+  };
+  walk(e, 0);
+  return seen.join(': ');
 }

@@ -1,4 +1,4 @@
-import type { Admin } from 'kafkajs';
+import type { Admin } from '@platformatic/kafka';
 import type { KafkaSource } from '../../api/types.ts';
 import { InvalidFieldError } from '../../api/field-error.ts';
 import { KafkaSourceError } from './errors.ts';
@@ -10,20 +10,45 @@ export interface PartitionRange {
   high: number;
 }
 
-/** Offsets of every partition of `topic` (one ListOffsets round trip). */
-export async function partitionRanges(admin: Admin, topic: string): Promise<Map<number, PartitionRange>> {
+/** ListOffsets timestamps with a special meaning. */
+const EARLIEST = -2n;
+const LATEST = -1n;
+/** read_committed, as the reader fetches: "latest" is the last stable offset. */
+const READ_COMMITTED = 1;
+
+/** One ListOffsets round trip: the offset per partition for `timestamp` (-1 when none). */
+async function listOffsets(admin: Admin, topic: string, partitions: readonly number[], timestamp: bigint): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  if (partitions.length === 0) return out;
+  const result = await admin.listOffsets({ topics: [{ name: topic, partitions: partitions.map((partitionIndex) => ({ partitionIndex, timestamp })) }], isolationLevel: READ_COMMITTED });
+  for (const t of result) for (const p of t.partitions) out.set(p.partitionIndex, Number(p.offset));
+  return out;
+}
+
+/** Earliest and latest (last stable) offsets of `partitions` of `topic`. */
+export async function partitionRanges(admin: Admin, topic: string, partitions: readonly number[]): Promise<Map<number, PartitionRange>> {
+  const [low, high] = await Promise.all([listOffsets(admin, topic, partitions, EARLIEST), listOffsets(admin, topic, partitions, LATEST)]);
   const out = new Map<number, PartitionRange>();
-  for (const o of await admin.fetchTopicOffsets(topic)) out.set(o.partition, { low: Number(o.low), high: Number(o.high) });
+  for (const p of partitions) {
+    const l = low.get(p);
+    const h = high.get(p);
+    if (l !== undefined && h !== undefined) out.set(p, { low: l, high: h });
+  }
   return out;
 }
 
 /** The group's committed offsets for `topic`; partitions without one are absent. */
-async function committedOffsets(admin: Admin, groupId: string, topic: string): Promise<Map<number, number>> {
+async function committedOffsets(admin: Admin, groupId: string, topic: string, partitions: readonly number[]): Promise<Map<number, number>> {
   const out = new Map<number, number>();
-  const [entry] = await admin.fetchOffsets({ groupId, topics: [topic] });
-  for (const p of entry?.partitions ?? []) {
-    const offset = Number(p.offset);
-    if (offset >= 0) out.set(p.partition, offset);
+  const groups = await admin.listConsumerGroupOffsets({ groups: [{ groupId, topics: [{ name: topic, partitionIndexes: [...partitions] }] }] });
+  for (const g of groups) {
+    for (const t of g.topics) {
+      if (t.name !== topic) continue;
+      for (const p of t.partitions) {
+        const offset = Number(p.committedOffset);
+        if (offset >= 0) out.set(p.partitionIndex, offset);
+      }
+    }
   }
   return out;
 }
@@ -67,7 +92,7 @@ export async function startupOffsets(
       break;
     case 'group-offsets': {
       const groupId = needGroup('startupMode is group-offsets');
-      const committed = await committedOffsets(admin, groupId, topic);
+      const committed = await committedOffsets(admin, groupId, topic, owned);
       const reset = source.autoOffsetReset;
       for (const p of owned) {
         const c = committed.get(p);
@@ -88,7 +113,7 @@ export async function startupOffsets(
       if (ts === undefined || !Number.isSafeInteger(ts) || ts < 0) {
         throw new InvalidFieldError('spec.source.kafka.startupTimestampMillis', 'must be epoch milliseconds when startupMode is timestamp');
       }
-      const byTime = new Map((await admin.fetchTopicOffsetsByTimestamp(topic, ts)).map((o) => [o.partition, Number(o.offset)]));
+      const byTime = await listOffsets(admin, topic, owned, BigInt(ts));
       for (const p of owned) {
         const o = byTime.get(p);
         // -1: no record at or after ts; start at the end, as Kafka's offsetsForTimes users do.
@@ -100,7 +125,7 @@ export async function startupOffsets(
       const text = source.startupSpecificOffsets;
       if (text === undefined) throw new InvalidFieldError('spec.source.kafka.startupSpecificOffsets', 'is required when startupMode is specific-offsets');
       const specific = parseSpecificOffsets(text);
-      const committed = source.groupId !== undefined && source.groupId !== '' ? await committedOffsets(admin, source.groupId, topic) : new Map<number, number>();
+      const committed = source.groupId !== undefined && source.groupId !== '' ? await committedOffsets(admin, source.groupId, topic, owned) : new Map<number, number>();
       for (const p of owned) out.set(p, clamp(p, specific.get(p) ?? committed.get(p) ?? range(p).low));
       break;
     }

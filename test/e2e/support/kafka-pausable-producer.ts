@@ -9,7 +9,6 @@
  */
 import { produce, PRODUCE_DEFAULTS } from '../../../src/cli/produce.ts';
 import type { ProduceSummary } from '../../../src/cli/produce.ts';
-import { silenceKafkajsTimeoutWarning } from '../../../src/sources/kafka/node-warnings.ts';
 
 export interface PausableProducerOptions {
   bootstrap: string;
@@ -29,8 +28,6 @@ export class PausableProducer {
 
   constructor(o: PausableProducerOptions) {
     this.o = o;
-    // As `sluice produce` does: kafkajs's harmless negative-timeout warning would read like a failure in the test log.
-    silenceKafkajsTimeoutWarning();
   }
 
   get done(): boolean {

@@ -3,8 +3,9 @@
  * (`test/stack/kafka/pom.xml`), one JVM in KRaft combined mode (broker + controller) on
  * 127.0.0.1. See test/stack/kafka/README.md.
  *
- * Ports: broker 19092, controller 19093, SASL_PLAINTEXT 19094 (users in KAFKA_TEST_USERS);
- * override with KAFKA_PORT, KAFKA_CONTROLLER_PORT and KAFKA_SASL_PORT.
+ * Ports: broker 19092, controller 19093, SASL_PLAINTEXT 19094 (users in KAFKA_TEST_USERS), SSL
+ * 19095 (a certificate from a test CA made with openssl on first start, `kafkaTlsFiles()`);
+ * override with KAFKA_PORT, KAFKA_CONTROLLER_PORT, KAFKA_SASL_PORT and KAFKA_TLS_PORT.
  * Jars: `.cache/kafka/lib`. State: `.cache/stack/kafka/` (data, server.properties, pid, logs).
  *
  * `up()` starts a fresh broker (empty data dir) unless one is already running, in which case it
@@ -12,11 +13,10 @@
  * and restart the broker mid-run and find its topics and offsets again.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Kafka, logLevel } from 'kafkajs';
-import { silenceKafkajsTimeoutWarning } from '../../../src/sources/kafka/node-warnings.ts';
+import { Admin } from '@platformatic/kafka';
 import { daemonPid, spawnDaemon, stopDaemon, waitUntilReady } from '../daemon.ts';
 import { tail } from '../log-tail.ts';
 import { fetchRuntimeJars, javaBinary, libDir } from '../maven.ts';
@@ -24,10 +24,6 @@ import type { RuntimeJars } from '../maven.ts';
 import { portFromEnv, portOpen } from '../ports.ts';
 import type { Service } from '../service.ts';
 import { waitFor } from '../wait-for.ts';
-
-// Every process that talks to the broker through kafkajs imports this module: keep kafkajs's
-// harmless TimeoutNegativeWarning (kafkajs#1751) out of test output, as the CLI does.
-silenceKafkajsTimeoutWarning();
 
 const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
 const kafkaDir = join(repoRoot, 'test', 'stack', 'kafka');
@@ -53,6 +49,8 @@ export interface KafkaPorts {
   controller: number;
   /** A SASL_PLAINTEXT listener (PLAIN and SCRAM-SHA-256/512) for authentication tests. */
   sasl: number;
+  /** An SSL listener whose certificate a test CA signed (`kafkaTlsFiles()`). */
+  tls: number;
 }
 
 /**
@@ -66,12 +64,56 @@ export function kafkaPorts(): KafkaPorts {
     broker: portFromEnv('KAFKA_PORT', 19092),
     controller: portFromEnv('KAFKA_CONTROLLER_PORT', 19093),
     sasl: portFromEnv('KAFKA_SASL_PORT', 19094),
+    tls: portFromEnv('KAFKA_TLS_PORT', 19095),
   };
 }
 
 /** What `up` prints: `export KAFKA_BOOTSTRAP=127.0.0.1:19092` and the SASL listener's address. */
 export function kafkaEnv(ports: KafkaPorts = kafkaPorts()): Record<string, string> {
-  return { KAFKA_BOOTSTRAP: `127.0.0.1:${ports.broker}`, KAFKA_SASL_BOOTSTRAP: `127.0.0.1:${ports.sasl}` };
+  return { KAFKA_BOOTSTRAP: `127.0.0.1:${ports.broker}`, KAFKA_SASL_BOOTSTRAP: `127.0.0.1:${ports.sasl}`, KAFKA_TLS_BOOTSTRAP: `127.0.0.1:${ports.tls}`, KAFKA_TLS_CA: tlsFiles.ca };
+}
+
+const tlsDir = join(stateDir, 'tls');
+/** The test CA's certificate (what a client trusts), the broker's key + chain (its PEM keystore). */
+const tlsFiles = { ca: join(tlsDir, 'ca.pem'), caKey: join(tlsDir, 'ca-key.pem'), keystore: join(tlsDir, 'broker-keystore.pem') };
+
+/** PEM files of the SSL listener: `ca` is what a client must trust to reach it. */
+export function kafkaTlsFiles(): { ca: string } {
+  return { ca: tlsFiles.ca };
+}
+
+/** openssl is on most machines; on a bare one it is installed here (as .ci/run does), so `npm test` works on a fresh machine. */
+function ensureOpenssl(): void {
+  if (spawnSync('openssl', ['version'], { stdio: 'ignore' }).status === 0) return;
+  spawnSync('sh', ['-c', 'apt-get update -qq && apt-get install -y -qq openssl'], { stdio: 'inherit' });
+}
+
+function openssl(args: string[]): void {
+  const r = spawnSync('openssl', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  if (r.error !== undefined) throw new Error(`kafka: cannot run openssl (install it: apt-get install -y openssl): ${r.error.message}`);
+  if (r.status !== 0) throw new Error(`kafka: openssl ${args[0]} exited ${r.status}: ${tail(r.stderr, 20)}`);
+}
+
+/**
+ * A test CA and a broker certificate it signs for 127.0.0.1 and localhost, made once per
+ * state dir. Kafka reads PEM keystores (KIP-651): the broker's unencrypted PKCS#8 key followed
+ * by its certificate and the CA's, in one file.
+ */
+function ensureTlsFiles(): void {
+  if (existsSync(tlsFiles.keystore) && existsSync(tlsFiles.ca)) return;
+  mkdirSync(tlsDir, { recursive: true });
+  ensureOpenssl();
+  const key = join(tlsDir, 'broker-key.pem');
+  const csr = join(tlsDir, 'broker.csr');
+  const cert = join(tlsDir, 'broker.pem');
+  const ext = join(tlsDir, 'broker.ext');
+  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', tlsFiles.caKey, '-out', tlsFiles.ca, '-days', '30', '-subj', '/CN=sluice-test-ca']);
+  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', '/CN=127.0.0.1']);
+  writeFileSync(ext, 'subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n');
+  openssl(['x509', '-req', '-in', csr, '-CA', tlsFiles.ca, '-CAkey', tlsFiles.caKey, '-CAcreateserial', '-out', cert, '-days', '30', '-extfile', ext]);
+  const pkcs8 = join(tlsDir, 'broker-key.pk8.pem');
+  openssl(['pkcs8', '-topk8', '-nocrypt', '-in', key, '-out', pkcs8]);
+  writeFileSync(tlsFiles.keystore, `${readFileSync(pkcs8, 'utf8')}${readFileSync(cert, 'utf8')}${readFileSync(tlsFiles.ca, 'utf8')}`);
 }
 
 /** Where the broker's own log is, for tests that want to show it when they fail. */
@@ -83,10 +125,14 @@ function serverProperties(ports: KafkaPorts): string {
     'process.roles=broker,controller',
     'node.id=1',
     `controller.quorum.voters=1@127.0.0.1:${ports.controller}`,
-    `listeners=PLAINTEXT://127.0.0.1:${ports.broker},CONTROLLER://127.0.0.1:${ports.controller},SASL_PLAINTEXT://127.0.0.1:${ports.sasl}`,
-    `advertised.listeners=PLAINTEXT://127.0.0.1:${ports.broker},SASL_PLAINTEXT://127.0.0.1:${ports.sasl}`,
+    `listeners=PLAINTEXT://127.0.0.1:${ports.broker},CONTROLLER://127.0.0.1:${ports.controller},SASL_PLAINTEXT://127.0.0.1:${ports.sasl},SSL://127.0.0.1:${ports.tls}`,
+    `advertised.listeners=PLAINTEXT://127.0.0.1:${ports.broker},SASL_PLAINTEXT://127.0.0.1:${ports.sasl},SSL://127.0.0.1:${ports.tls}`,
     'controller.listener.names=CONTROLLER',
-    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT',
+    'listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL',
+    // TLS for client tests: a PEM keystore (key + chain) made by ensureTlsFiles; no client certificates.
+    'listener.name.ssl.ssl.keystore.type=PEM',
+    `listener.name.ssl.ssl.keystore.location=${tlsFiles.keystore}`,
+    'listener.name.ssl.ssl.client.auth=none',
     'inter.broker.listener.name=PLAINTEXT',
     // SASL for client tests only; brokers talk PLAINTEXT among themselves. SCRAM users are
     // stored in the metadata log by `format --add-scram`, PLAIN users live in the JAAS line.
@@ -119,25 +165,17 @@ export async function installKafka(): Promise<void> {
   await fetchRuntimeJars(jars);
 }
 
-/** True when a kafkajs admin client can connect and list topics (the broker serves metadata). */
+/** True when an admin client can connect and list topics (the broker serves metadata). */
 export async function brokerAnswers(ports: KafkaPorts = kafkaPorts()): Promise<boolean> {
   if (!(await portOpen(ports.broker))) return false;
-  const admin = new Kafka({
-    clientId: 'sluice-stack-probe',
-    brokers: [`127.0.0.1:${ports.broker}`],
-    logLevel: logLevel.NOTHING,
-    connectionTimeout: 1000,
-    requestTimeout: 2000,
-    retry: { retries: 0 },
-  }).admin();
+  const admin = new Admin({ clientId: 'sluice-stack-probe', bootstrapBrokers: [`127.0.0.1:${ports.broker}`], connectTimeout: 1000, timeout: 2000, retries: 0 });
   try {
-    await admin.connect();
     await admin.listTopics();
     return true;
   } catch {
     return false;
   } finally {
-    await admin.disconnect().catch(() => undefined);
+    await admin.close().catch(() => undefined);
   }
 }
 
@@ -172,14 +210,14 @@ function format(): void {
 
 /**
  * Start the broker on the configured ports, keeping its data dir (formatting it only if it
- * never was), and wait until it answers a kafkajs admin. Returns how to reach it. A broker
+ * never was), and wait until it answers an admin client. Returns how to reach it. A broker
  * that is already running is left alone.
  */
 export async function startBroker(): Promise<Record<string, string>> {
   const ports = kafkaPorts();
   const running = daemonPid(pidFile);
   if (running !== null) {
-    await waitFor(`kafka broker (pid ${running}) to answer a kafkajs admin`, () => brokerAnswers(ports), { deadlineMs: START_DEADLINE_MS, logs });
+    await waitFor(`kafka broker (pid ${running}) to answer an admin client`, () => brokerAnswers(ports), { deadlineMs: START_DEADLINE_MS, logs });
     return kafkaEnv(ports);
   }
   if (await portOpen(ports.broker)) {
@@ -188,12 +226,13 @@ export async function startBroker(): Promise<Record<string, string>> {
   await installKafka();
   mkdirSync(stateDir, { recursive: true });
   // Rewritten every start so a change of ports via env takes effect on a kept data dir.
+  ensureTlsFiles();
   writeFileSync(propertiesFile, serverProperties(ports));
   if (!isFormatted()) format();
   const pid = await spawnDaemon({
     name: 'kafka', command: javaBinary(), args: [...javaArgs(), 'kafka.Kafka', propertiesFile], cwd: stateDir, pidFile, logFile: stdoutFile,
   });
-  await waitUntilReady(pid, [{ what: 'kafka broker to answer a kafkajs admin', check: () => brokerAnswers(ports) }], {
+  await waitUntilReady(pid, [{ what: 'kafka broker to answer an admin client', check: () => brokerAnswers(ports) }], {
     name: 'kafka', deadlineMs: START_DEADLINE_MS, logs, kill: () => stopBroker({ kill: true }),
   });
   return kafkaEnv(ports);
