@@ -99,9 +99,16 @@ export function buildIngestJob(script: FlinkScript, opts: BuildOptions): ImportR
   const fieldLines = new Map<string, number>();
 
   // 2. options
-  const applyValue = (field: string, kind: ValueKind, o: TableOption): void => {
+  const applyValue = (field: string, kind: ValueKind, o: TableOption, values?: Readonly<Record<string, string>>): void => {
     let value: unknown = o.value;
-    if (kind === 'integer') {
+    if (values !== undefined) {
+      const v = values[o.value.trim().toLowerCase()];
+      if (v === undefined) return needs(o.line, `'${o.key}' = '${o.value}': Sluice takes ${Object.keys(values).join(', ')}`);
+      value = v;
+    } else if (kind === 'size') {
+      // Flink passes parquet.* to Hadoop's ParquetOutputFormat, which reads a number of bytes.
+      value = /^\d+$/u.test(o.value.trim()) ? Number(o.value.trim()) : o.value;
+    } else if (kind === 'integer') {
       if (!/^-?\d+$/u.test(o.value.trim())) return needs(o.line, `'${o.key}' = '${o.value}': not an integer`);
       value = Number(o.value.trim());
     } else if (kind === 'boolean') {
@@ -137,17 +144,19 @@ export function buildIngestJob(script: FlinkScript, opts: BuildOptions): ImportR
     }
     const to = row.to!;
     if (to.role !== undefined && to.role !== role) return needs(o.line, `'${o.key}' is a ${to.role} option, but ${where} is the ${role}`);
-    applyValue(to.field.replace('$table', tablePath).replace('$format', formatPath), to.value, o);
+    applyValue(to.field.replace('$table', tablePath).replace('$format', formatPath), to.value, o, to.values);
   };
 
   const applyTable = (t: TableDef, role: 'source' | 'sink', connectorName: string): void => {
     const tablePath = role === 'sink' ? 'sink' : connectorName === 'kafka' ? 'source.kafka' : 'source.files';
     const formatPath = `${role}.format`;
     const formatName = (t.options.find((o) => o.key === 'value.format') ?? t.options.find((o) => o.key === 'format'))?.value.toLowerCase();
-    if (formatName === undefined) needs(t.line, `table ${t.name} has no 'format': Sluice reads and writes 'csv' and 'json'`);
-    else if (formatName !== 'csv' && formatName !== 'json') fatal(optLine(t, 'format'), `table ${t.name}: format '${formatName}' is not supported; Sluice reads and writes 'csv' and 'json'`);
+    const known = ['csv', 'json', 'parquet'] as const;
+    const isKnown = (f: string | undefined): f is (typeof known)[number] => (known as readonly string[]).includes(f ?? '');
+    if (formatName === undefined) needs(t.line, `table ${t.name} has no 'format': Sluice reads and writes 'csv', 'json' and 'parquet' (files only)`);
+    else if (!isKnown(formatName)) fatal(optLine(t, 'format'), `table ${t.name}: format '${formatName}' is not supported; Sluice reads and writes 'csv', 'json' and 'parquet' (files only)`);
     const connectorSection = section(connectorName === 'kafka' ? 'kafka' : 'filesystem');
-    const formatSections = formatName === 'csv' || formatName === 'json' ? [section(formatName)] : [];
+    const formatSections = isKnown(formatName) ? [section(formatName)] : [];
     if (connectorName === 'kafka' && role === 'sink') return;
     for (const o of t.options) {
       if (o.key === 'connector') continue;

@@ -1,7 +1,7 @@
 /**
  * The Flink option → IngestJob field table: the importer's data and the source of the tables in
- * docs/flink-options.md (rendered by options-doc.ts; options-doc.test.ts fails when the docs
- * and this file disagree). One row per option a user can write in `WITH (...)` or `SET`.
+ * docs/flink-options.md (rendered by options-doc.ts; import.test.ts fails when the docs and
+ * this file disagree). One row per option a user can write in `WITH (...)` or `SET`.
  *
  * `to` says where the importer puts the value. Field paths are under `spec`; `$table` is the
  * table's own place (`source.files` / `source.kafka` for the source, `sink` for the sink) and
@@ -14,6 +14,7 @@ export type ValueKind =
   | 'text' // as written: durations and sizes stay in Flink's notation, which Sluice parses
   | 'integer'
   | 'boolean'
+  | 'size' // a MemorySize field: a bare number of bytes (Hadoop's notation) → an integer, else as written
   | 'list'; // Flink's comma-separated list → a YAML list
 
 export interface OptionTarget {
@@ -21,6 +22,8 @@ export interface OptionTarget {
   value: ValueKind;
   /** Only for the source or only for the sink table. */
   role?: 'source' | 'sink';
+  /** The values Sluice takes, lower-cased Flink value → field value (`UNCOMPRESSED` → `none`). */
+  values?: Readonly<Record<string, string>>;
 }
 
 export interface OptionRow {
@@ -41,6 +44,8 @@ export interface OptionRow {
 /** An option (or one value of it) Sluice does not support, with why. */
 export interface UnsupportedOption {
   keys: string[];
+  /** The docs' name for it, when that says more than the keys (`INT96 output`). */
+  label?: string;
   /** Only these values are unsupported (other values of the key map through an OptionRow). */
   values?: string[];
   reason: string;
@@ -49,8 +54,12 @@ export interface UnsupportedOption {
 }
 
 export interface OptionSection {
-  id: 'filesystem' | 'kafka' | 'csv' | 'json' | 'job';
+  id: 'filesystem' | 'kafka' | 'csv' | 'json' | 'parquet' | 'job';
   title: string;
+  /** Markdown before the table. */
+  intro?: string;
+  /** Markdown after the table, before the unsupported list. */
+  notes?: string;
   /** The header of the docs table's second column. */
   ingestJobHeader: string;
   rows: OptionRow[];
@@ -144,6 +153,9 @@ const CSV: OptionSection = {
     { key: 'csv.ignore-parse-errors', ingestJob: '`ignoreParseErrors`', default: '`false`', to: { field: '$format.ignoreParseErrors', value: 'boolean' } },
     { key: 'csv.escape-character', ingestJob: '`escapeCharacter`', default: 'none', to: { field: '$format.escapeCharacter', value: 'text' } },
     { key: 'csv.null-literal', ingestJob: '`nullLiteral`', default: 'none (an empty field is null)', to: { field: '$format.nullLiteral', value: 'text' } },
+    // Flink's filesystem CSV and JSON have neither: its JSON is "uncompressed newline delimited JSON".
+    { key: 'doc:header', flink: "— (Sluice only; SeaTunnel's / Spark's `header`)", ingestJob: "`header: true`: the sink writes the column names first in each part file; the source checks each file's first line against the schema and skips it", default: '`false`' },
+    { key: 'doc:compression', flink: "— (Sluice only; Hadoop's compressed text output)", ingestJob: '`compression` (`gzip`, `zstd`, `none`), also for `json`: part files are one stream each, named `.gz` / `.zst` after `partSuffix`. Inputs named `.gz` / `.zst` are decompressed whatever the format says.', default: '`none`' },
   ],
   unsupported: [
     { keys: ['csv.array-element-delimiter'], reason: 'ARRAY columns are not supported', severity: 'dropped' },
@@ -159,12 +171,59 @@ const JSON_FORMAT: OptionSection = {
     { key: 'json.fail-on-missing-field', ingestJob: '`failOnMissingField`', default: '`false`', to: { field: '$format.failOnMissingField', value: 'boolean' } },
     { key: 'json.ignore-parse-errors', ingestJob: '`ignoreParseErrors` (not together with `failOnMissingField`, as in Flink)', default: '`false`', to: { field: '$format.ignoreParseErrors', value: 'boolean' } },
     { key: 'json.timestamp-format.standard', ingestJob: '`timestampFormat` (`SQL`, `ISO-8601`)', default: '`SQL`', to: { field: '$format.timestampFormat', value: 'text' } },
+    { key: 'doc:compression', flink: "— (Sluice only; Hadoop's compressed text output)", ingestJob: '`compression` (`gzip`, `zstd`, `none`), as for `csv`', default: '`none`' },
   ],
   unsupported: [
     { keys: ['json.map-null-key.mode', 'json.map-null-key.literal'], reason: 'MAP columns are not supported', severity: 'dropped' },
     { keys: ['json.encode.decimal-as-plain-number'], reason: 'DECIMAL is always written as a plain number', severity: 'dropped' },
     { keys: ['json.encode.ignore-null-fields'], reason: 'null columns are written as `null`', severity: 'dropped' },
     { keys: ['json.decode.json-parser.enabled'], reason: 'there is one JSON decoder', severity: 'dropped' },
+  ],
+};
+
+const PARQUET_CODECS = { snappy: 'snappy', zstd: 'zstd', gzip: 'gzip', uncompressed: 'none', none: 'none' } as const;
+
+const PARQUET: OptionSection = {
+  id: 'parquet',
+  title: 'Parquet format',
+  ingestJobHeader: 'IngestJob (`format` with `type: parquet`)',
+  intro: `\`format: {type: parquet}\` (files only: a Kafka source reads csv/json messages). The writer is
+hyparquet-writer (docs/decisions/0010-parquet-library.md). Types as Flink's
+\`ParquetSchemaConverter\` maps them: TINYINT/SMALLINT/INT → INT32 (\`INT_8\`/\`INT_16\`/\`INT_32\`),
+BIGINT → INT64, FLOAT, DOUBLE, DECIMAL(p, s) → DECIMAL on INT32 (p ≤ 9), INT64 (p ≤ 18) or
+FIXED_LEN_BYTE_ARRAY, BOOLEAN, STRING/VARCHAR/CHAR → BYTE_ARRAY UTF8, DATE → INT32 DATE; every
+column OPTIONAL (nulls as nulls); partition columns left out of the file.`,
+  rows: [
+    { key: 'parquet.compression', ingestJob: "`compression` (`snappy`, `zstd`, `gzip`, `none`; Flink's `UNCOMPRESSED` is `none`)", default: '`snappy`', to: { field: '$format.compression', value: 'text', values: PARQUET_CODECS } },
+    { key: 'parquet.block.size', ingestJob: "`rowGroupSize`; a row group is also written when the sink's buffered Parquet rows reach its 8 MiB budget (estimated encoded size), however many partitions are open", default: '`128MB`', to: { field: '$format.rowGroupSize', value: 'size' } },
+    { key: 'parquet.page.size', ingestJob: '`pageSize`', default: '`1MB`', to: { field: '$format.pageSize', value: 'size' } },
+    { key: 'parquet.enable.dictionary', ingestJob: '`dictionary` (`false`: every column PLAIN)', default: '`true`', to: { field: '$format.dictionary', value: 'boolean' } },
+    { key: 'parquet.utc-timezone', ingestJob: '`utcTimezone`: TIMESTAMP columns are marked `isAdjustedToUTC` (values are the written date-time read as UTC either way)', default: '`false`', to: { field: '$format.utcTimezone', value: 'boolean' } },
+    {
+      key: 'parquet.write.int64.timestamp',
+      flink: '`parquet.write.int64.timestamp` / `parquet.timestamp.time.unit`',
+      ingestJob: 'always INT64 TIMESTAMP, unit from the precision: MILLIS (p ≤ 3), MICROS (p ≤ 6), NANOS (p ≤ 9 and plain `TIMESTAMP`)',
+      default: 'Flink: INT96',
+      builtIn: 'TIMESTAMP is always written as INT64, its unit from the precision: MILLIS (p ≤ 3), MICROS (p ≤ 6), NANOS (p ≤ 9 and plain TIMESTAMP)',
+    },
+    { key: 'parquet.timestamp.time.unit', flink: '', ingestJob: '', builtIn: 'TIMESTAMP is always written as INT64, its unit from the precision: MILLIS (p ≤ 3), MICROS (p ≤ 6), NANOS (p ≤ 9 and plain TIMESTAMP)' },
+  ],
+  notes: `A bulk format: part files roll at every checkpoint and by \`rollingPolicy.fileSize\`, counted as
+bytes written plus the writer's estimate of the rows it buffers (Flink's bulk formats roll on
+checkpoint the same way). The source reads columns by name in the job's schema; a column
+missing or of another type fails naming the file and the column; the position in a Parquet file
+is the number of rows read, and a resume reads from that row's row group on. INT96 timestamps
+(Flink's and Spark's legacy default) are read.`,
+  unsupported: [
+    {
+      keys: ['parquet.write.int64.timestamp'],
+      values: ['false'],
+      label: "INT96 output (Flink's default for TIMESTAMP)",
+      reason: 'deprecated by the Parquet format; every current reader (Spark, Trino, Hive 3+, DuckDB, pyarrow) reads INT64 TIMESTAMP',
+      severity: 'dropped',
+    },
+    { keys: ['parquet.compression'], values: ['lzo', 'brotli', 'lz4', 'lz4_raw'], reason: 'the writer has snappy, zstd, gzip and none; choose one in `format.compression`', severity: 'needs-user' },
+    { keys: ['parquet.writer.version', 'parquet.bloom.filter.*', 'parquet.page.size.row.check.*'], reason: "the writer's defaults (v1 data pages, statistics and offset index on, no bloom filters)", severity: 'dropped' },
   ],
 };
 
@@ -195,7 +254,7 @@ const JOB: OptionSection = {
   unsupported: [],
 };
 
-export const OPTION_SECTIONS: readonly OptionSection[] = [FILESYSTEM, KAFKA, CSV, JSON_FORMAT, JOB];
+export const OPTION_SECTIONS: readonly OptionSection[] = [FILESYSTEM, KAFKA, CSV, JSON_FORMAT, PARQUET, JOB];
 
 export function section(id: OptionSection['id']): OptionSection {
   return OPTION_SECTIONS.find((s) => s.id === id)!;

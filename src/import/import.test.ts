@@ -43,8 +43,8 @@ test('docs/flink-options.md shows the option table the importer reads', async ()
   assert.equal(doc, withOptionTables(doc), 'docs/flink-options.md is stale: run npm run docs:flink-options');
 });
 
-test('the two option scripts exercise every option of the table that maps to a field', async () => {
-  const scripts = (await readFile(fixture('all-filesystem-options.sql'), 'utf8')) + (await readFile(fixture('all-kafka-options.sql'), 'utf8'));
+test('the option scripts exercise every option of the table that maps to a field', async () => {
+  const scripts = (await Promise.all(['all-filesystem-options.sql', 'all-kafka-options.sql', 'all-parquet-options.sql'].map((f) => readFile(fixture(f), 'utf8')))).join('\n');
   for (const s of OPTION_SECTIONS) {
     for (const r of s.rows) {
       if (r.to === undefined && r.needsUser === undefined && r.builtIn === undefined) continue;
@@ -99,6 +99,54 @@ test('every Kafka and JSON option lands in its field; secrets are never copied a
   }
   const lines = needing(findings).map((f) => f.line);
   for (const line of [5, 6, 22, 23]) assert.ok(lines.includes(line), `line ${line} needs the user`);
+});
+
+test('every Parquet option lands in its field, converted as the schema needs; the job is complete and valid', async () => {
+  const { job, findings } = await importFlinkFile(fixture('all-parquet-options.sql'));
+  assert.deepEqual(needing(findings), []);
+  assert.deepEqual(validateIngestJob(job), []);
+  assert.deepEqual(checkJobPlan(job), []);
+  assert.deepEqual(job.spec.source.format, { type: 'csv' });
+  // ZSTD → zstd, a bare byte count → an integer, a MemorySize as written, FALSE → false.
+  assert.deepEqual(job.spec.sink.format, { type: 'parquet', compression: 'zstd', rowGroupSize: 67108864, pageSize: '512kb', dictionary: false, utcTimezone: true });
+  assert.deepEqual(job.spec.sink.partitionBy, ['dt']);
+  assert.deepEqual(job.spec.sink.rollingPolicy, { fileSize: '256MB' });
+  assert.equal(job.spec.transform?.query, 'SELECT id, amount, ts, dt FROM source');
+  const text = await readFile(fixture('all-parquet-options.sql'), 'utf8');
+  const lineOf = (key: string): number => text.split('\n').findIndex((l) => l.includes(`'${key}'`)) + 1;
+  for (const key of ['parquet.write.int64.timestamp', 'parquet.timestamp.time.unit']) {
+    const f = findings.find((x) => x.line === lineOf(key));
+    assert.equal(f?.severity, 'dropped', key);
+    assert.match(f.message, /always written as INT64, its unit from the precision/u, key);
+  }
+});
+
+test("Parquet: UNCOMPRESSED is none, INT96 and codecs the writer lacks are reported, a Parquet source reads its options", async () => {
+  const { job, findings } = await importFlinkFile(await write('pq.sql', `CREATE TABLE t (a INT, ts TIMESTAMP(3)) WITH ('connector' = 'filesystem', 'path' = '/in', 'format' = 'parquet',
+  'parquet.utc-timezone' = 'true');
+CREATE TABLE s (a INT, ts TIMESTAMP(3)) WITH ('connector' = 'filesystem', 'path' = '/out', 'format' = 'parquet',
+  'parquet.compression' = 'UNCOMPRESSED',
+  'parquet.write.int64.timestamp' = 'false');
+INSERT INTO s SELECT a, ts FROM t;
+`));
+  assert.deepEqual(job.spec.source.format, { type: 'parquet', utcTimezone: true });
+  assert.deepEqual(job.spec.sink.format, { type: 'parquet', compression: 'none' });
+  assert.deepEqual(needing(findings), []);
+  assert.deepEqual([...validateIngestJob(job), ...checkJobPlan(job)], []);
+  const int96 = findings.find((f) => f.line === 5)!;
+  assert.equal(int96.severity, 'dropped');
+  assert.match(int96.message, /'parquet.write.int64.timestamp' = 'false' is not supported: deprecated by the Parquet format/u);
+
+  const lz4 = await importFlinkFile(await write('lz4.sql', `CREATE TABLE t (a INT) WITH ('connector' = 'filesystem', 'path' = '/in', 'format' = 'csv');
+CREATE TABLE s (a INT) WITH ('connector' = 'filesystem', 'path' = '/out', 'format' = 'parquet',
+  'parquet.compression' = 'LZ4',
+  'parquet.enable.dictionary' = 'yes');
+INSERT INTO s SELECT a FROM t;
+`));
+  const at = (line: number): Finding | undefined => needing(lz4.findings).find((f) => f.line === line);
+  assert.match(at(3)!.message, /'parquet.compression' = 'LZ4' is not supported: the writer has snappy, zstd, gzip and none/u);
+  assert.match(at(4)!.message, /'parquet.enable.dictionary' = 'yes': not true or false/u);
+  assert.deepEqual(lz4.job.spec.sink.format, { type: 'parquet' });
 });
 
 test('a syntax error is refused with its line', async () => {
@@ -282,7 +330,7 @@ test('every unsupported option of the table is reported at its line with the tab
   for (const c of cases) {
     const opt = `'${c.key}' = '${c.value}'`;
     const kafka = c.section === 'kafka' || c.section === 'json';
-    const format = c.section === 'json' ? 'json' : 'csv';
+    const format = c.section === 'json' || c.section === 'parquet' ? c.section : 'csv';
     const onSink = c.section === 'filesystem' && !c.key.startsWith('source.');
     const src = kafka
       ? `CREATE TABLE t (a INT) WITH ('connector' = 'kafka', 'topic' = 'x', 'properties.bootstrap.servers' = 'k:9092', 'format' = '${format}',\n  ${opt});`

@@ -1,7 +1,7 @@
 /**
  * renderOptionTables: the option tables of docs/flink-options.md, from flink-options.ts, so
  * the docs say exactly what the importer does. `npm run docs:flink-options` writes them
- * between the markers; options-doc.test.ts fails when the file is stale.
+ * between the markers; import.test.ts fails when the file is stale.
  */
 import { OPTION_SECTIONS, type OptionSection, type UnsupportedOption } from './flink-options.ts';
 
@@ -12,15 +12,16 @@ function unsupportedLine(u: UnsupportedOption): string {
   const keys = u.keys.map((k) => `\`${k}\``).join(', ');
   const values = u.values === undefined ? '' : ` = ${u.values.map((v) => `\`${v}\``).join(' / ')}`;
   const effect = u.severity === 'needs-user' ? ' (`sluice import` reports it as needing you)' : '';
-  return `- ${keys}${values}: ${u.reason}${effect}.`;
+  return `- ${u.label === undefined ? `${keys}${values}` : `${u.label}, ${keys}${values}`}: ${u.reason}${effect}.`;
 }
 
 function renderSection(s: OptionSection): string {
-  const lines = [`## ${s.title}`, '', `| ${s.id === 'job' ? 'Flink' : 'Flink option'} | ${s.ingestJobHeader} | Default |`, '| --- | --- | --- |'];
+  const lines = [`## ${s.title}`, '', ...(s.intro === undefined ? [] : [s.intro, '']), `| ${s.id === 'job' ? 'Flink' : 'Flink option'} | ${s.ingestJobHeader} | Default |`, '| --- | --- | --- |'];
   for (const r of s.rows) {
     if (r.flink === '') continue; // folded into the row before it
     lines.push(`| ${r.flink ?? `\`${r.key}\``} | ${r.ingestJob} | ${r.default ?? ''} |`);
   }
+  if (s.notes !== undefined) lines.push('', s.notes);
   if (s.unsupported.length > 0) lines.push('', 'Not supported, and why:', ...s.unsupported.map(unsupportedLine));
   return lines.join('\n');
 }
