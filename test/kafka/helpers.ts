@@ -105,7 +105,10 @@ export async function consumeIndependently(b: Broker, topic: string, count: numb
 
 export interface Msg {
   partition: number;
+  /** Text (sent as UTF-8), or null for a tombstone. */
   value: string | null;
+  /** Raw bytes sent instead of `value` (bytes that are not UTF-8). */
+  raw?: Buffer;
   timestamp?: number;
 }
 
@@ -119,7 +122,7 @@ export async function produce(b: Broker, topic: string, messages: Msg[], options
         messages: messages.slice(i, i + 5000).map((m) => ({
           topic,
           partition: m.partition,
-          ...(m.value === null ? {} : { value: Buffer.from(m.value) }),
+          ...(m.raw !== undefined ? { value: m.raw } : m.value === null ? {} : { value: Buffer.from(m.value) }),
           ...(m.timestamp === undefined ? {} : { timestamp: BigInt(m.timestamp) }),
         })),
       });

@@ -219,6 +219,27 @@ test('values arrive as UTF-8 text with their offsets: short and long, ASCII or n
   });
 });
 
+test('a value that is not UTF-8 is marked on its batch (RawBatch.invalidUtf8), named by topic, partition and offset; its neighbours are not', async () => {
+  const topic = uniqueTopic('utf8');
+  await createTopic(broker, topic, 1);
+  const bad = Buffer.from([0x7b, 0x22, 0x6e, 0x22, 0x3a, 0x22, 0xc3, 0x28, 0x22, 0x7d]); // {"n":"<C3 28>"}
+  await produce(broker, topic, [{ partition: 0, value: '{"n":"ok"}' }, { partition: 0, value: null, raw: bad }, { partition: 0, value: '{"n":"é"}' }]);
+  const r = reader(source(broker, topic));
+  await withReader(r, undefined, async () => {
+    const marked: string[] = [];
+    let seen = 0;
+    const deadline = Date.now() + 30_000;
+    while (seen < 3) {
+      assert.ok(Date.now() < deadline, `got ${seen} of 3 records`);
+      const batch = await r.poll(500, 200);
+      if (batch === null) break;
+      for (const [i, info] of batch.invalidUtf8 ?? []) marked.push(`${batch.describe(i)}: ${info.bytes} at byte ${info.byteOffset}`);
+      seen += batch.values.length;
+    }
+    assert.deepEqual(marked, [`topic ${topic} partition 0 offset 1: 0xC3 at byte 6`]);
+  });
+});
+
 test('transaction markers leave gaps in the offsets: records keep their own offsets, bounded reads end past the markers', async () => {
   const topic = uniqueTopic('txn');
   await createTopic(broker, topic, 1);

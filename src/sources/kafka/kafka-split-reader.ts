@@ -1,3 +1,4 @@
+import type { InvalidUtf8 } from '../../formats/invalid-utf8.ts';
 import { Admin, ConnectionPool } from '@platformatic/kafka';
 import type { ClusterMetadata, Connection } from '@platformatic/kafka';
 import type { KafkaSource } from '../../api/types.ts';
@@ -99,6 +100,8 @@ interface Chunk {
   chars: number;
   /** No value has a byte below 0x20. */
   controlFree: boolean;
+  /** Values that are not UTF-8, by index in `values` (DecodedRecords.invalid). */
+  invalid: Map<number, InvalidUtf8> | null;
 }
 
 /** How long a fetch waits at the broker for data before it answers empty. */
@@ -130,6 +133,8 @@ export class KafkaRawBatch implements RawBatch {
   readonly values: string[] = [];
   /** Set when the source saw every value's bytes and none is below 0x20 (see RawBatch). */
   noControlChars?: boolean;
+  /** Values that are not UTF-8, by index in `values` (see RawBatch). */
+  invalidUtf8?: Map<number, InvalidUtf8>;
   private readonly segments: Segment[] = [];
 
   /** @internal values[length..] are to be `chunk`'s records from index `from` on. */
@@ -481,7 +486,7 @@ export class KafkaSplitReader implements SplitReader {
       return;
     }
     if (st.maxBytes > this.maxBytesPerPartition) st.maxBytes = this.maxBytesPerPartition;
-    this.push(st, decoded.values, decoded.offsets, decoded.first < 0 ? from : decoded.first, decoded.end, decoded.controlFree);
+    this.push(st, decoded.values, decoded.offsets, decoded.first < 0 ? from : decoded.first, decoded.end, decoded.controlFree, decoded.invalid);
   }
 
   /** New partitions of the topics (unbounded reads): owned ones start at earliest. */
@@ -497,7 +502,7 @@ export class KafkaSplitReader implements SplitReader {
     }
   }
 
-  private push(st: PartitionState, values: string[], offsets: number[] | null, first: number, end: number, controlFree: boolean): void {
+  private push(st: PartitionState, values: string[], offsets: number[] | null, first: number, end: number, controlFree: boolean, invalid: Map<number, InvalidUtf8> | null = null): void {
     if (st.fetched !== undefined && end <= st.fetched) return;
     let chars = 0;
     for (let i = 0; i < values.length; i++) chars += (values[i] as string).length;
@@ -508,7 +513,7 @@ export class KafkaSplitReader implements SplitReader {
       this.wake?.();
       return;
     }
-    this.chunks.push({ state: st, values, offsets, first, head: 0, end, chars, controlFree });
+    this.chunks.push({ state: st, values, offsets, first, head: 0, end, chars, controlFree, invalid });
     st.fetched = end;
     this.bufferedRecords += values.length;
     this.bufferedChars += chars;
@@ -548,6 +553,11 @@ export class KafkaSplitReader implements SplitReader {
       if (take > 0) {
         if (!c.controlFree) controlFree = false;
         batch.addSegment(c, c.head);
+        if (c.invalid !== null) {
+          for (const [k, bad] of c.invalid) {
+            if (k >= c.head && k < c.head + take) (batch.invalidUtf8 ??= new Map()).set(values.length + k - c.head, bad);
+          }
+        }
         const cv = c.values;
         for (let i = c.head, e = c.head + take; i < e; i++) values.push(cv[i] as string);
         c.head += take;

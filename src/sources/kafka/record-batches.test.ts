@@ -33,6 +33,19 @@ test('consecutive records carry no offset array; ASCII and non-ASCII values deco
   assert.equal(decodeRecordBatches(batch(0, ['ok', '{"a": "tab\there"}']), opts()).controlFree, false, 'a raw tab is a control byte');
 });
 
+test('a non-UTF-8 value is marked with where it breaks; ASCII and valid non-ASCII values are not', () => {
+  const raw = (base: number, values: Buffer[]): Buffer => {
+    const b = Buffer.from(createRecordsBatch(values.map((value) => ({ topic: 't', value })), { compression: 'none', producerId: -1n, producerEpoch: 0 }).buffer);
+    b.writeBigInt64BE(BigInt(base), 0);
+    b.writeUInt32BE(crc32c(b.subarray(21)) >>> 0, 17);
+    return b;
+  };
+  const d = decodeRecordBatches(raw(0, [Buffer.from('ok'), Buffer.from([0x61, 0xff, 0x62]), Buffer.from('ä€'), Buffer.from([0xe2, 0x82])]), opts());
+  assert.equal(d.values.length, 4);
+  assert.deepEqual([...(d.invalid ?? new Map()).entries()].map(([i, b]) => [i, b.byteOffset, b.bytes]), [[1, 1, '0xFF'], [3, 0, '0xE2 0x82']]);
+  assert.equal(decodeRecordBatches(raw(0, [Buffer.from('ä€日本'), Buffer.from('plain')]), opts()).invalid, null);
+});
+
 test('every codec the broker may send decodes: gzip, snappy, lz4, zstd', () => {
   for (const compression of ['gzip', 'snappy', 'lz4', 'zstd'] as const) {
     const values = Array.from({ length: 200 }, (_, i) => `{"uid": ${i}, "codec": "${compression}", "é": ${i % 7}}`);

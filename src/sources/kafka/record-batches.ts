@@ -1,3 +1,5 @@
+import { isUtf8 } from 'node:buffer';
+import { invalidUtf8Of, type InvalidUtf8 } from '../../formats/invalid-utf8.ts';
 import { compressionsAlgorithmsByBitmask, crc32c } from '@platformatic/kafka';
 import { KafkaSourceError } from './errors.ts';
 
@@ -24,6 +26,8 @@ export interface DecodedRecords {
   truncated: boolean;
   /** No value holds a byte below 0x20 (so no raw control character): the JSON decoder may skip that check. */
   controlFree: boolean;
+  /** Values whose bytes are not UTF-8, by index in `values` (they hold U+FFFD there): bad records (RawBatch.invalidUtf8). */
+  invalid: Map<number, InvalidUtf8> | null;
 }
 
 export interface DecodeOptions {
@@ -66,7 +70,7 @@ function int64(b: Buffer, at: number): number {
  * read_committed, batches of aborted transactions are skipped the way Kafka's Java consumer does.
  */
 export function decodeRecordBatches(bytes: Buffer, o: DecodeOptions): DecodedRecords {
-  const out: DecodedRecords = { values: [], offsets: null, first: -1, end: o.from, tombstones: 0, truncated: false, controlFree: true };
+  const out: DecodedRecords = { values: [], offsets: null, first: -1, end: o.from, tombstones: 0, truncated: false, controlFree: true, invalid: null };
   const aborted = o.aborted ?? [];
   let nextAborted = 0;
   const abortedProducers = new Set<bigint>();
@@ -223,6 +227,11 @@ function readRecords(b: Buffer, at: number, end: number, count: number, base: nu
       offsets = [];
       for (let k = 0; k < values.length; k++) offsets.push(out.first + k);
       out.offsets = offsets;
+    }
+    if (z < 0 && !isUtf8(b.subarray(a, -z))) {
+      // Only a non-ASCII value can be malformed; the native check is one call, the byte walk
+      // that says where runs only for the bad one.
+      (out.invalid ??= new Map()).set(values.length, invalidUtf8Of(b, a, -z)!);
     }
     values.push(z >= 0 ? text.substring(a - lo, z - lo) : b.toString('utf8', a, -z));
     if (offsets !== null) offsets.push(offset);
