@@ -10,6 +10,9 @@ import { WebHdfsClient } from '../../src/storage/hdfs/webhdfs-client.ts';
 import { StorageError } from '../../src/storage/errors.ts';
 import { freshDir, useHdfs } from './cluster.ts';
 
+/** What a stat says of kind and size (its version fields, mtime and ETag, are checked where they matter). */
+const kind = (st: { size: number; isDirectory: boolean } | null): { size: number; isDirectory: boolean } | null => (st === null ? null : { size: st.size, isDirectory: st.isDirectory });
+
 const fixture = useHdfs();
 const rpc = new URL(fixture.namenode).host; // 127.0.0.1:18020
 const http = new URL(fixture.webhdfs).host; // 127.0.0.1:19870
@@ -35,7 +38,8 @@ for (const scheme of ['hdfs', 'webhdfs'] as const) {
     assert.match(pending.temp, new RegExp(`^${dir}/pid=0/\\.part-job-0-0\\.inprogress\\.[0-9a-f-]{36}$`));
     assert.deepEqual(JSON.parse(JSON.stringify(pending)), pending, 'plain JSON');
     assert.equal(await s.stat(target), null, 'invisible before commit');
-    assert.deepEqual(await s.stat(pending.temp), { size: 8, isDirectory: false }, 'durable at closeForCommit');
+    assert.deepEqual(kind(await s.stat(pending.temp)), { size: 8, isDirectory: false }, 'durable at closeForCommit');
+    assert.equal(typeof (await s.stat(pending.temp))?.modifiedMs, 'number', 'FileStatus.modificationTime is the version the file source keeps');
 
     await s.commit(pending);
     assert.equal(text(await s.read(target)), 'a,1\nb,2\n');
@@ -166,15 +170,17 @@ test('put replaces; read/stat/delete of absent paths; list of files and director
   await s.put(`${dir}/_SUCCESS`, Buffer.from('v2'));
   assert.equal(text(await s.read(`${dir}/_SUCCESS`)), 'v2');
   await s.put(`${dir}/pid=1/x`, Buffer.from('123'));
-  assert.deepEqual(await s.list(dir), [
+  const listed = await s.list(dir);
+  assert.deepEqual(listed.map(({ name, path, isDirectory, size }) => ({ name, path, isDirectory, size })), [
     { name: '_SUCCESS', path: `${dir}/_SUCCESS`, isDirectory: false, size: 2 },
     { name: 'pid=1', path: `${dir}/pid=1`, isDirectory: true, size: 0 },
   ]);
+  assert.ok(listed.every((e) => typeof e.modifiedMs === 'number'), 'LISTSTATUS carries each FileStatus.modificationTime');
   assert.deepEqual(await s.list(`${dir}/_SUCCESS`), [], 'a file has no children');
   assert.deepEqual(await s.list(`${dir}/missing`), []);
   assert.equal(await s.read(`${dir}/missing`), null);
   assert.equal(await s.stat(`${dir}/missing`), null);
-  assert.deepEqual(await s.stat(`${dir}/pid=1`), { size: 0, isDirectory: true });
+  assert.deepEqual(kind(await s.stat(`${dir}/pid=1`)), { size: 0, isDirectory: true });
   await s.delete(`${dir}/pid=1/x`);
   await s.delete(`${dir}/pid=1/x`); // absent: fine
   assert.equal(await s.stat(`${dir}/pid=1/x`), null);
