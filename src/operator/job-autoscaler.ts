@@ -44,6 +44,26 @@ interface Memory {
   history: Recommendation[];
   /** Our own last change, should the status write that records it have failed. */
   lastScaleAt?: number;
+  /**
+   * Our own scalings as we last wrote them: the job in the informer's cache can still hold the
+   * status from before our last write, and recording from it alone would drop that scaling.
+   */
+  recent?: ScalingRecord[];
+}
+
+/** Both lists of scalings as one, newest first, each once (a record is its time, from and to). */
+function mergeRecent(a: ScalingRecord[] | undefined, b: ScalingRecord[] | undefined): ScalingRecord[] | undefined {
+  if (a === undefined || b === undefined) return a ?? b;
+  const seen = new Set<string>();
+  const out: ScalingRecord[] = [];
+  for (const r of [...a, ...b].sort((x, y) => (x.time < y.time ? 1 : x.time > y.time ? -1 : 0))) {
+    const k = `${r.time}|${r.from}|${r.to}`;
+    if (!seen.has(k)) {
+      seen.add(k);
+      out.push(r);
+    }
+  }
+  return out.slice(0, RECENT_SCALINGS);
 }
 
 export class JobAutoscalers {
@@ -57,9 +77,11 @@ export class JobAutoscalers {
   evaluate(job: IngestJob, now: number): AutoscalerStep | undefined {
     const uid = job.metadata.uid ?? `${job.metadata.namespace}/${job.metadata.name}`;
     const prev = job.status?.autoscaler;
+    const recent = mergeRecent(this.jobs.get(uid)?.recent, prev?.recent);
+    const lastScaleTime = recent?.[0]?.time !== undefined && (prev?.lastScaleTime === undefined || recent[0].time > prev.lastScaleTime) ? recent[0].time : prev?.lastScaleTime;
     const kept: AutoscalerStatus = {
-      ...(prev?.lastScaleTime ? { lastScaleTime: prev.lastScaleTime } : {}),
-      ...(prev?.recent ? { recent: prev.recent } : {}),
+      ...(lastScaleTime ? { lastScaleTime } : {}),
+      ...(recent ? { recent } : {}),
     };
     if (job.spec.autoscaler?.enabled !== true) {
       this.jobs.delete(uid);
@@ -109,7 +131,8 @@ export class JobAutoscalers {
     mem.lastScaleAt = now;
     const record: ScalingRecord = { time: nowIso, from: current, to: decision.parallelism, reason: decision.reason, message: evaluation.message };
     status.lastScaleTime = nowIso;
-    status.recent = [record, ...(prev?.recent ?? [])].slice(0, RECENT_SCALINGS);
+    status.recent = [record, ...(recent ?? [])].slice(0, RECENT_SCALINGS);
+    mem.recent = status.recent;
     status.lastEvaluation = evaluation;
     return {
       status, decision, scaleTo: decision.parallelism,

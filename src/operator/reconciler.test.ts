@@ -211,6 +211,12 @@ test('autoscaler: a runner behind on its lag scales the job up through the scale
   world.calls = [];
   await r.reconcile('team-a/uids');
   assert.ok(world.calls.includes('delete uids-runner-0'), world.calls.join(', '));
+  // A reconcile from a cache that still holds the status from before that write (the informer
+  // lags our own writes) keeps the scaling in status.autoscaler.recent instead of dropping it.
+  world.job = { ...world.job, status: { ...world.job.status, autoscaler: { state: 'Active' } } };
+  await r.reconcile('team-a/uids');
+  assert.deepEqual(world.job.status!.autoscaler!.recent!.map((x) => [x.from, x.to, x.reason]), [[1, 4, 'ScaledUp']]);
+  assert.equal(world.job.status!.autoscaler!.lastScaleTime, a.lastScaleTime);
 });
 
 test('autoscaler: stands down while another manager scales spec.parallelism through the scale subresource', async () => {

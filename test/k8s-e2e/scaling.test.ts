@@ -179,8 +179,13 @@ test('b. spec.autoscaler: a producer burst raises parallelism, the lag clears, a
     uidJobSpec(spec, { bootstrap: broker.bootstrap, topic, sink });
     spec.parallelism = 1;
     spec.autoscaler = { enabled: true, minParallelism: 1, maxParallelism: 3, targetCatchUp: '2s', stabilizationWindow: '15s', cooldown: '5s' };
-    // rates every second (a runner reports every 5 s by default)
-    (spec.runner!.podTemplate!.spec as Record<string, unknown>).containers = [{ name: 'runner', env: [{ name: 'SLUICE_STATUS_INTERVAL', value: '1s' }] }];
+    // Rates every second (a runner reports every 5 s by default), and each runner capped at
+    // 20,000 records/s (the test throttle): an unthrottled runner reads a burst faster than the
+    // autoscaler can see a backlog, so the cap makes "one runner cannot keep up" true on any machine.
+    (spec.runner!.podTemplate!.spec as Record<string, unknown>).containers = [{
+      name: 'runner',
+      env: [{ name: 'SLUICE_STATUS_INTERVAL', value: '1s' }, { name: 'SLUICE_TEST_MAX_RATE', value: '20000' }],
+    }];
   }, name);
   const census = await PodCensus.start(c.kc, c.namespace, name);
   try {
