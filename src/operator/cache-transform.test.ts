@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { V1Pod } from '@kubernetes/client-node';
 import { SpecInterner, slimIngestJob, slimPod } from './cache-transform.ts';
-import { podRestarts, podSpecHash, podState, runnerIndex } from './pod-state.ts';
+import { podRestarts, podSpecHash, podState, runnerIndex, waitingCause } from './pod-state.ts';
 import { foreignScaler } from './scale-owner.ts';
 import { sampleJob } from './testing.ts';
 
@@ -46,4 +46,19 @@ test('a cached pod keeps what the plan reads, no spec', () => {
   assert.deepEqual([podState(slim), runnerIndex(slim), podRestarts(slim), podSpecHash(slim)], ['Failed', 0, 2, 'h']);
   assert.equal(slim.status!.containerStatuses![0]!.state!.terminated!.exitCode, 2);
   assert.equal(slim.metadata!.ownerReferences![0]!.uid, 'uid-1');
+});
+
+test('slimPod keeps why a pod cannot start: a waiting container\'s reason and message, a False condition\'s', () => {
+  const slim = slimPod({
+    metadata: { name: 'p', namespace: 'n' },
+    status: {
+      phase: 'Pending',
+      conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes are available' }],
+      containerStatuses: [{ name: 'runner', image: 'i', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'CreateContainerConfigError', message: 'secret "absent" not found' } } }],
+    },
+  });
+  assert.equal(waitingCause(slim)?.reason, 'CreateContainerConfigError');
+  assert.equal(waitingCause(slim)?.message, 'secret "absent" not found');
+  const unscheduled = slimPod({ metadata: { name: 'q' }, status: { phase: 'Pending', conditions: [{ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message: '0/3 nodes' }] } });
+  assert.deepEqual(waitingCause(unscheduled), { reason: 'Unschedulable', message: '0/3 nodes' });
 });

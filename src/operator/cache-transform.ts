@@ -96,12 +96,17 @@ export function slimPod(pod: V1Pod): V1Pod {
   const status = defined({
     phase: s.phase,
     reason: s.reason,
-    conditions: s.conditions?.map((c) => ({ type: c.type, status: c.status, lastTransitionTime: c.lastTransitionTime })),
+    // reason and message of a False condition (PodScheduled: Unschedulable) and a waiting
+    // container's (CreateContainerConfigError, ErrImagePull) are why a pod cannot start
+    // (pod-state.ts waitingCause), shown on the job.
+    conditions: s.conditions?.map((c) => defined({ type: c.type, status: c.status, lastTransitionTime: c.lastTransitionTime, reason: c.reason, message: c.message })),
     containerStatuses: s.containerStatuses?.map((c) => {
       const t = c.state?.terminated;
+      const w = c.state?.waiting;
       return {
         name: c.name, image: '', imageID: '', ready: c.ready, restartCount: c.restartCount,
-        ...(t ? { state: { terminated: defined({ exitCode: t.exitCode, reason: t.reason, startedAt: t.startedAt, finishedAt: t.finishedAt }) } } : {}),
+        ...(t ? { state: { terminated: defined({ exitCode: t.exitCode, reason: t.reason, startedAt: t.startedAt, finishedAt: t.finishedAt }) } }
+          : w ? { state: { waiting: defined({ reason: w.reason, message: w.message }) } } : {}),
       };
     }),
   });

@@ -79,12 +79,14 @@ test('a group stop reaches what the daemon started; a stop of the daemon alone d
   const groupedChild = await childOf(grouped);
   await stopDaemon(grouped.pidFile, { graceMs: 10_000 });
   await waitFor('the child to exit with its group', () => !alive(groupedChild), { deadlineMs: 10_000 });
-  assert.equal(alive(grouped.pid), false);
+  // stopDaemon returns once /proc shows the daemon gone; until this process reaps it (its
+  // parent, asynchronously) kill(pid, 0) still finds the zombie: wait for that, not a race.
+  await waitFor('the daemon to be reaped', () => !alive(grouped.pid), { deadlineMs: 10_000 });
 
   const alone = await spawnNode('alone', parent);
   const aloneChild = await childOf(alone);
   await stopDaemon(alone.pidFile, { graceMs: 10_000, group: false, marker: alone.marker });
-  assert.equal(alive(alone.pid), false);
+  await waitFor('the daemon to be reaped', () => !alive(alone.pid), { deadlineMs: 10_000 });
   assert.equal(alive(aloneChild), true, 'group: false signals the daemon alone');
   process.kill(aloneChild, 'SIGKILL');
 });
