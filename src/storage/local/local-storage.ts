@@ -193,17 +193,23 @@ export class LocalStorage implements Storage {
     await mkdirs(path.dirname(target));
     // Write a temp file, then link(2) it: link fails with EEXIST if the name exists, so exactly
     // one writer wins and nobody ever sees a partial record.
-    const temp = path.join(path.dirname(target), `.${path.basename(target)}${INPROGRESS}${randomUUID()}`);
-    await writeDurably(temp, data);
-    try {
-      await fs.link(temp, target);
-      await fsyncDir(path.dirname(target));
-      return true;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code === 'EEXIST') return false;
-      throw e;
-    } finally {
-      await fs.rm(temp, { force: true });
+    // A restoring process of the same lineage sweeps the hidden temp files a killed process left
+    // (CheckpointStore.sweepTemps), and cannot tell a live writer's from a dead one's: when ours
+    // vanished before the link (ENOENT), write it again. The link still decides who wins.
+    for (let attempt = 1; ; attempt++) {
+      const temp = path.join(path.dirname(target), `.${path.basename(target)}${INPROGRESS}${randomUUID()}`);
+      await writeDurably(temp, data);
+      try {
+        await fs.link(temp, target);
+        await fsyncDir(path.dirname(target));
+        return true;
+      } catch (e) {
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code === 'EEXIST') return false;
+        if (code !== 'ENOENT' || attempt >= 5 || !(await exists(path.dirname(target)))) throw e;
+      } finally {
+        await fs.rm(temp, { force: true });
+      }
     }
   }
 
@@ -296,5 +302,15 @@ async function writeDurably(file: string, data: Uint8Array): Promise<void> {
     await h.sync();
   } finally {
     await h.close();
+  }
+}
+
+/** Does the path exist (a directory, say)? */
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.stat(p);
+    return true;
+  } catch {
+    return false;
   }
 }
