@@ -23,9 +23,8 @@
  *   record_lost            when the last runner has ended, every source record is visible;
  *   visible_without_record no file becomes visible unless a checkpoint record naming it is
  *                          durable at that moment;
- *   unrecoverable          (-DCHECK_RESUMABLE) no process holding its lineage's newest epoch
- *                          finds a file its record names gone: the job would fail at every
- *                          restart. Off by default: the code fails it today (model/README.md).
+ *   unrecoverable          no process holding its lineage's newest epoch finds a file its
+ *                          record names gone: the job would fail at every restart.
  *
  * The budgets (MAXCRASH, MAXZOMBIE, NPHASES, PAR1..3) are set per run: model/README.md lists
  * the runs the test makes and what each covers.
@@ -40,7 +39,10 @@
  *                          the marker instead of settling the lineage; a runner killed between
  *                          publishing and its marker leaves visible files whose records are
  *                          read again from the older position;
- *   BUG_PUBLISH_FIRST      files published before their checkpoint record is written.
+ *   BUG_PUBLISH_FIRST      files published before their checkpoint record is written;
+ *   BUG_NO_OWN_RECORD      before the restore wrote a record of its own epoch: a fenced older
+ *                          process's late record names a file the restore aborted, and once it
+ *                          is the lineage's newest no restore can publish it (unrecoverable).
  */
 
 #ifndef RECS
@@ -68,7 +70,9 @@
 #ifndef PAR3
 #define PAR3      2
 #endif
-#define MAXR      8      /* record slots per lineage */
+#ifndef MAXR
+#define MAXR      12     /* record slots per lineage */
+#endif
 #define MAXF      8      /* file slots per lineage: a byte holds a listing */
 #define NONE      255
 
@@ -160,6 +164,31 @@ inline latest(l, out) {
 	i = 0
 }
 
+/*
+ * store.write of the record a restore (or a retirement) takes the lineage over with
+ * (restore.ts, ownRecord): the content of record src under epoch ep, or an empty record (no
+ * position, no file) when there is none. Written before anything is aborted, so no older
+ * epoch's late record can sort above what this process restored. BUG_NO_OWN_RECORD leaves it
+ * out (the code before it: a fenced process's late record made the lineage unrecoverable). A
+ * retirement writes one too; the model cannot show it is needed there, since its operator
+ * starts the next phase only once every process of the old one has ended, while a real pod on
+ * a lost node may outlive its deletion.
+ */
+inline writeOwn(l, ep, src, out) {
+	assert(nrecs[l] < MAXR);
+	out = l * MAXR + nrecs[l]; nrecs[l]++;
+	r_ep[out] = ep;
+	if
+	:: src != NONE -> r_id[out] = r_id[src]; r_par[out] = r_par[src]; r_pos0[out] = r_pos0[src]; r_pos1[out] = r_pos1[src]; r_file[out] = r_file[src]; r_fin[out] = r_fin[src]
+	:: else -> r_id[out] = 0; r_par[out] = N; r_pos0[out] = 0; r_pos1[out] = 0; r_file[out] = NONE; r_fin[out] = false
+	fi;
+	printf("MSC: lineage %d epoch %d takes over record %d as record %d\n", l, ep, src, out);
+	if
+	:: newest[l] == NONE || ep > r_ep[newest[l]] || (ep == r_ep[newest[l]] && r_id[out] > r_id[newest[l]]) -> newest[l] = out
+	:: else
+	fi
+}
+
 /* Storage.listUncommitted(root, part-<uuid>-<l>-): lineage l's hidden files, as bits of lst. */
 inline listUncommitted(l, lst) {
 	lst = 0;
@@ -228,9 +257,7 @@ inline publish(f, recovery, lin, mine) {
 		lost = true;
 		printf("MSC: file %d (state %d) cannot be published\n", f, f_state[f]);
 		unrecoverable = unrecoverable || epoch[lin] == mine;
-#ifdef CHECK_RESUMABLE
 		assert(!unrecoverable)
-#endif
 
 	fi
 }
@@ -270,7 +297,9 @@ start:
 	/* ---- JobRunner.restore ---- */
 	CP;
 	d_step { epoch[idx]++; e = epoch[idx]; printf("MSC: runner %d/%d claims epoch %d, restores record %d\n", idx, N, e, newest[idx]) }  /* store.claimEpoch */
-	rec = newest[idx]                                           /* store.latest */
+	rec = newest[idx]                                           /* store.restorePoint */
+	/* restorePoint: a record of this epoch or a newer one means a newer process (checkFence) */
+	if :: rec != NONE && r_ep[rec] >= e -> printf("MSC: runner %d epoch %d fenced at restore\n", idx, e); goto fenced :: else fi;
 	if
 	:: rec != NONE && r_file[rec] != NONE ->
 		CP;
@@ -278,6 +307,10 @@ start:
 		if :: lost -> goto failed :: else fi
 	:: else
 	fi;
+#ifndef BUG_NO_OWN_RECORD
+	CP;
+	d_step { writeOwn(idx, e, rec, cslot); rec = cslot; cslot = 0 }   /* store.write(ownRecord(rec)) */
+#endif
 	d_step { listUncommitted(idx, lst) }                        /* listUncommitted(sink, part-<uuid>-<idx>-) */
 	if :: epoch[idx] > e -> printf("MSC: runner %d epoch %d fenced\n", idx, e); goto fenced :: else fi  /* fenceCheck */
 	CP;
@@ -293,7 +326,8 @@ start:
 			CP;
 			d_step { epoch[l]++; re = epoch[l]; printf("MSC: runner %d retires lineage %d (epoch %d)\n", idx, l, re) }  /* other.claimEpoch: fences a leftover process */
 #ifndef BUG_DROP_UNPUBLISHED
-			nw = newest[l]                                       /* other.latest */
+			nw = newest[l]                                       /* other.restorePoint */
+			if :: nw != NONE && r_ep[nw] >= re -> goto fenced :: else fi;   /* a newer retirer (its checkFence) */
 			if
 			:: nw != NONE && r_file[nw] != NONE ->
 				CP;
@@ -301,6 +335,10 @@ start:
 				if :: lost -> goto failed :: else fi
 			:: else
 			fi;
+#ifndef BUG_NO_OWN_RECORD
+			CP;
+			d_step { writeOwn(l, re, nw, cslot); nw = cslot; cslot = 0 }   /* other.write(ownRecord(newest)) */
+#endif
 			d_step { listUncommitted(l, lst) }
 			CP;
 			d_step { if :: nw != NONE -> abortListed(l, lst, r_file[nw]) :: else -> abortListed(l, lst, NONE) fi }

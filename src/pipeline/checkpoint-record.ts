@@ -41,7 +41,7 @@ export interface CheckpointRecord {
   jobUuid: string;
   /** Next part file counter. */
   partCounter: number;
-  /** Source position after the last record in the closed files. */
+  /** Source position after the last record in the closed files; null in an empty takeover record. */
   source: unknown;
   /** Files this checkpoint publishes. */
   pending: PendingPart[];
@@ -52,6 +52,30 @@ export interface CheckpointRecord {
   awaiting: AwaitingPartition[];
   /** Bounded input fully consumed: this is the final checkpoint. */
   finished: boolean;
+}
+
+/**
+ * The record a process takes a lineage over with (restore.ts; a retirement in
+ * lineage-settlement.ts), written under its own freshly claimed epoch after `rec`'s files are
+ * published again and before anything is aborted: `rec`'s content, or, when the lineage has no
+ * record yet, an empty one (no position: `source` null, no files). From then on no record of an
+ * older epoch sorts above what this process restored, so a record that a fenced older process
+ * writes late, naming a file this process aborts, is never any restore's newest
+ * (docs/exactly-once.md, "Restore").
+ */
+export function takeoverRecord(rec: CheckpointRecord | null, by: { job: string; runner: number; parallelism: number; epoch: number; jobUuid: string; at: string }): CheckpointRecord {
+  if (rec !== null) return { ...rec, version: RECORD_VERSION, epoch: by.epoch, createdAt: by.at };
+  return {
+    version: RECORD_VERSION, job: by.job, runner: by.runner, parallelism: by.parallelism, epoch: by.epoch, id: 0,
+    createdAt: by.at, jobUuid: by.jobUuid, partCounter: 0, source: null, pending: [],
+    counters: { recordsIn: 0, records: 0, bytes: 0, files: 0, skipped: 0 },
+    watermark: null, awaiting: [], finished: false,
+  };
+}
+
+/** A record holds a source position unless it is a takeover record of a lineage that had none. */
+export function hasPosition(r: CheckpointRecord | null): r is CheckpointRecord {
+  return r !== null && r.source !== null && r.source !== undefined;
 }
 
 /** Rewritten after each checkpoint's files are published: what the other runners read. */

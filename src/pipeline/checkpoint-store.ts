@@ -194,21 +194,6 @@ export class CheckpointStore {
     }
   }
 
-  /**
-   * Records newer than `than` (null: all), checked; one that vanished meanwhile is left out.
-   * Restore reads them after its fence check: an older process not yet fenced may have
-   * written one since the restore point was read.
-   */
-  async recordsNewerThan(than: { epoch: number; id: number } | null): Promise<CheckpointRecord[]> {
-    const out: CheckpointRecord[] = [];
-    for (const n of await this.recordNames()) {
-      if (than !== null && (n.epoch < than.epoch || (n.epoch === than.epoch && n.id <= than.id))) continue;
-      const r = await this.readRecordFile(n.epoch, n.id);
-      if (r !== null) out.push(r);
-    }
-    return out;
-  }
-
   /** Every epoch claim left in the lineage is sealed and names its own epoch. */
   private async verifyEpochClaims(): Promise<void> {
     for (const e of await this.epochs()) {

@@ -4,7 +4,8 @@
  * point. Points: after-record (checkpoint record written, nothing published), after-record-with-files
  * (the same, counting only checkpoints that have files to publish), mid-commit (some
  * files of a checkpoint published, not all), before-marker (files published, progress marker
- * not yet written), mid-recovery (while re-committing a restored checkpoint).
+ * not yet written), mid-recovery (while re-committing a restored checkpoint), after-takeover-record
+ * (a restore wrote its own record, aborted nothing yet).
  * Unset (always, outside tests) it costs one Map lookup per checkpoint.
  */
 const armed = new Map<string, number>();
@@ -13,7 +14,7 @@ for (const item of (process.env.SLUICE_FAILPOINTS ?? '').split(',')) {
   if (name) armed.set(name.trim(), Number(n ?? 1));
 }
 
-export type Failpoint = 'after-record' | 'after-record-with-files' | 'mid-commit' | 'before-marker' | 'mid-recovery';
+export type Failpoint = 'after-record' | 'after-record-with-files' | 'mid-commit' | 'before-marker' | 'mid-recovery' | 'after-takeover-record';
 
 export function failpoint(name: Failpoint): void {
   const left = armed.get(name);

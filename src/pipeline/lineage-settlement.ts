@@ -13,7 +13,7 @@ import type { SplitReader } from '../sources/types.ts';
 import type { Storage } from '../storage/types.ts';
 import type { CheckpointStore } from './checkpoint-store.ts';
 import type { AwaitingPartition, CheckpointRecord } from './checkpoint-record.ts';
-import { markerFor } from './checkpoint-record.ts';
+import { hasPosition, markerFor, takeoverRecord } from './checkpoint-record.ts';
 import type { PartStorages } from './part-storages.ts';
 import { partPrefix, storageOf } from './part-storages.ts';
 
@@ -24,6 +24,7 @@ const SETTLE_WAIT_MS = 120_000;
 
 export interface SettlementContext {
   store: CheckpointStore;
+  job: string;
   /** This runner's index and the job's parallelism now. */
   runner: number;
   parallelism: number;
@@ -40,12 +41,12 @@ export interface SettlementContext {
  */
 export async function mergedSource(x: SettlementContext, reader: SplitReader, rec: CheckpointRecord | null): Promise<unknown> {
   const merge = reader.mergePositions?.bind(reader);
-  if (merge === undefined) return rec?.source;
-  const positions: unknown[] = rec === null ? [] : [rec.source];
+  if (merge === undefined) return hasPosition(rec) ? rec.source : undefined;
+  const positions: unknown[] = hasPosition(rec) ? [rec.source] : [];
   for (const r of await x.store.lineages()) {
     if (r === x.runner) continue;
     const other = await settledRecordOf(x, r);
-    if (other !== null) positions.push(other.source);
+    if (hasPosition(other)) positions.push(other.source);
   }
   return positions.length === 0 ? undefined : merge(positions);
 }
@@ -89,9 +90,13 @@ export async function retireVanishedLineages(x: SettlementContext, places: Array
     if ((await other.retiredEpoch()) === (await other.highestEpoch())) continue; // nothing ran there since
     const epoch = await other.claimEpoch();
     await other.sweepTemps();
-    const newest = await other.restorePoint(epoch, x.jobUuid);
-    const pending = newest?.pending ?? [];
+    const restored = await other.restorePoint(epoch, x.jobUuid);
+    const pending = restored?.pending ?? [];
     await forEachBounded(pending, COMMIT_CONCURRENCY, (p) => storageOf(x.storages, p).commitAfterRecovery(p.file));
+    // As a restore does (restore.ts): a leftover process of that index may still write a late
+    // record naming a file aborted below; it must never be the lineage's newest.
+    const newest = takeoverRecord(restored, { job: x.job, runner: r, parallelism: n, epoch, jobUuid: x.jobUuid, at: new Date(x.clock()).toISOString() });
+    await other.write(newest);
     const referenced = new Set(pending.map((p) => p.file.target));
     for (const [storage, root] of places) {
       for (const u of await storage.listUncommitted(root, partPrefix(x.jobUuid, r))) {
@@ -100,10 +105,8 @@ export async function retireVanishedLineages(x: SettlementContext, places: Array
         aborted++;
       }
     }
-    if (newest !== null) {
-      await other.writeCommitted(markerFor(newest, new Date(x.clock()).toISOString()));
-      awaiting.push(...newest.awaiting);
-    }
+    await other.writeCommitted(markerFor(newest, new Date(x.clock()).toISOString()));
+    awaiting.push(...newest.awaiting);
     await other.markRetired(epoch, x.runner);
   }
   return { aborted, awaiting };

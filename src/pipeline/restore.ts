@@ -6,13 +6,15 @@
  *   1. claim a new epoch (create-if-absent), only then read the newest checkpoint record,
  *      checked: its checksum and identity, and against the `committed` marker and job.json
  *      (CheckpointStore.restorePoint); damaged state stops the runner, naming the file;
- *   2. re-commit that record's pending files idempotently (commitAfterRecovery);
+ *   2. re-commit that record's pending files idempotently (commitAfterRecovery), then write it
+ *      again under this epoch (takeoverRecord; an empty one on a first start): an older process
+ *      not fenced yet may still write a record naming a file step 3 aborts, and that record
+ *      must never be the newest a later restore reads;
  *   3. list uncommitted part files of this runner, check the epoch is still ours, abort those
  *      the record does not reference (files listed before that check were all made by older
- *      epochs, so a newer owner's files are never touched), nor any record written since the
- *      read (by an older process not fenced yet: a newer owner may restore that one);
+ *      epochs, so a newer owner's files are never touched);
  *   4. settle and retire the lineages of runner indexes that vanished (lineage-settlement.ts),
- *      name the restored record in this lineage's `committed` marker (everything in it is
+ *      name the takeover record in this lineage's `committed` marker (everything in it is
  *      published now, so other runners may trust it);
  *   5. merge this lineage's position with the other lineages' settled ones: the source opens
  *      there (or fresh, by startup mode, when there is none).
@@ -22,7 +24,7 @@ import type { PendingFile, Storage } from '../storage/types.ts';
 import { forEachBounded } from '../bounded.ts';
 import type { CheckpointStore } from './checkpoint-store.ts';
 import type { AwaitingPartition, CheckpointRecord } from './checkpoint-record.ts';
-import { markerFor } from './checkpoint-record.ts';
+import { hasPosition, markerFor, takeoverRecord } from './checkpoint-record.ts';
 import { failpoint } from './failpoints.ts';
 import { COMMIT_CONCURRENCY, mergedSource, retireVanishedLineages } from './lineage-settlement.ts';
 import type { PartStorages } from './part-storages.ts';
@@ -61,14 +63,19 @@ export async function restore(x: RestoreContext): Promise<RestoredState> {
   const epoch = await store.claimEpoch();
   x.claimed?.(epoch);
   const jobUuid = (await store.jobIdentity()).uuid;
-  const rec = await store.restorePoint(epoch, jobUuid); // checked against the marker and job.json
-  if (rec !== null) {
-    const [first, ...rest] = rec.pending;
+  const restored = await store.restorePoint(epoch, jobUuid); // checked against the marker and job.json
+  if (restored !== null) {
+    const [first, ...rest] = restored.pending;
     if (first !== undefined) await storageOf(storages, first).commitAfterRecovery(first.file);
     failpoint('mid-recovery');
     await forEachBounded(rest, COMMIT_CONCURRENCY, (p) => storageOf(storages, p).commitAfterRecovery(p.file));
   }
-  const referenced = new Set((rec?.pending ?? []).map((p) => p.file.target));
+  // Before anything is aborted: from now on no older epoch's record sorts above this one.
+  const own = takeoverRecord(restored, { job: c.job, runner: c.runner, parallelism: c.parallelism, epoch, jobUuid, at: new Date(x.clock()).toISOString() });
+  await store.write(own);
+  failpoint('after-takeover-record');
+  const rec = hasPosition(own) ? own : null;
+  const referenced = new Set(own.pending.map((p) => p.file.target));
   const places = partPlaces(c, storages);
   const uncommitted: Array<[Storage, PendingFile]> = [];
   for (const [storage, root] of places) {
@@ -76,25 +83,21 @@ export async function restore(x: RestoreContext): Promise<RestoredState> {
   }
   await store.checkFence(epoch);
   await store.sweepTemps(); // a killed predecessor's half-done record or marker write
-  // An older process not fenced yet may have written a record since `rec` was read. It never
-  // publishes it (its fence check fails), but a process newer than this one may restore it and
-  // publish its files: they are not orphans, whatever this process restored.
-  for (const newer of await store.recordsNewerThan(rec)) for (const p of newer.pending) referenced.add(p.file.target);
+  // A record an older process writes from now on sorts below `own` and is never published (its
+  // fence check fails); every process claiming after the check above reads `own` or newer.
   let aborted = 0;
   for (const [storage, u] of uncommitted) {
     if (referenced.has(u.target)) continue;
     await storage.abortPending(u);
     aborted++;
   }
-  const settlement = { store, runner: c.runner, parallelism: c.parallelism, storages, jobUuid, clock: x.clock, stopRequested: x.stopRequested };
+  const settlement = { store, job: c.job, runner: c.runner, parallelism: c.parallelism, storages, jobUuid, clock: x.clock, stopRequested: x.stopRequested };
   const retired = await retireVanishedLineages(settlement, places);
   aborted += retired.aborted;
-  if (rec !== null) {
-    // Everything in `rec` is published now: say so, so other runners may trust this record
-    // (unless a newer process restored meanwhile: its marker stands).
-    await store.checkFence(epoch);
-    await store.writeCommitted(markerFor(rec, new Date(x.clock()).toISOString()));
-  }
+  // Everything in `own` is published now: say so, so other runners may trust this record
+  // (unless a newer process restored meanwhile: its marker stands).
+  await store.checkFence(epoch);
+  await store.writeCommitted(markerFor(own, new Date(x.clock()).toISOString()));
   const source = await mergedSource(settlement, x.reader, rec);
   return {
     epoch, jobUuid, record: rec, source,

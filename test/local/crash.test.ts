@@ -74,7 +74,7 @@ spec:
     // Failpoint kills (deterministic windows of the protocol) interleaved with random-time kills.
     const plan = [
       'after-record:1', 'random', 'mid-commit:2', 'random', 'before-marker:1', 'random', 'mid-recovery:1', 'random',
-      'mid-commit:1', 'random', 'after-record:2', 'random', 'before-marker:2', 'random',
+      'mid-commit:1', 'random', 'after-record:2', 'random', 'before-marker:2', 'random', 'after-takeover-record:1', 'random',
     ];
     let kills = 0;
     const log: string[] = [];
