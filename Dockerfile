@@ -31,7 +31,7 @@ WORKDIR /app
 # User 65532 (the distroless "nonroot" id the chart and the operator's pods run as), and `sluice`
 # on PATH: the operator starts runner pods with command ["sluice"]. The launcher execs
 # bin/sluice.mjs itself, not `node bin/sluice.mjs`: its shebang carries the runner's Node flags
-# (--max-semi-space-size=16 keeps a runner under 200 MB), so the image starts sluice exactly as a
+# (--max-semi-space-size=16 --max-old-space-size=512 keep a runner's heap small), so the image starts sluice exactly as a
 # checkout, npx and the test kubelet do (test/image/dockerfile.test.ts checks this).
 RUN groupadd --gid 65532 sluice \
  && useradd --uid 65532 --gid 65532 --no-create-home --home-dir /tmp --shell /usr/sbin/nologin sluice \

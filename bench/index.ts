@@ -43,7 +43,7 @@ const ONLY = process.env.BENCH_ONLY?.split(',');
 interface ChildResult { stdout: string; seconds: number; code: number | null; stderr: string }
 
 /** The node flags `bin/sluice.mjs` runs with (its shebang); the baseline gets the same. */
-const RUNTIME_FLAGS = ['--max-semi-space-size=16'];
+const RUNTIME_FLAGS = ['--max-semi-space-size=16', '--max-old-space-size=512'];
 
 function runNode(args: string[], env: Record<string, string> = {}): Promise<ChildResult> {
   return new Promise((resolve) => {

@@ -198,6 +198,9 @@ export function resolveSpec(spec: IngestJobSpec, jobName = 'job'): { resolved: R
       },
       partSuffix: sink.partSuffix ?? '',
       uploadPartSizeBytes: r.size(sink.uploadPartSize, D.uploadPartSize, 'spec.sink.uploadPartSize'),
+      memoryBudgetBytes: sink.memoryBudget === undefined ? null : r.size(sink.memoryBudget, D.memoryBudget, 'spec.sink.memoryBudget'),
+      maxOpenFiles: sink.maxOpenFiles ?? D.maxOpenFiles,
+      commitConcurrency: sink.commitConcurrency ?? null,
     },
     checkpoint: {
       intervalMs: r.duration(spec.checkpoint?.interval, D.checkpointInterval, 'spec.checkpoint.interval'),
@@ -227,6 +230,12 @@ export function resolveSpec(spec: IngestJobSpec, jobName = 'job'): { resolved: R
   r.require(rollingPolicy.checkIntervalMs, rollingPolicy.checkIntervalMs > 0, `${rp}.checkInterval`, 'must be greater than 0');
   const part = resolved.sink.uploadPartSizeBytes;
   r.require(part, part >= MIN_UPLOAD_PART_BYTES && part <= MAX_UPLOAD_PART_BYTES, 'spec.sink.uploadPartSize', 'must be between 100KB and 5GB (OSS multipart limits)');
+  const budget = resolved.sink.memoryBudgetBytes;
+  r.require(budget ?? 0, budget === null || budget >= 1 << 20, 'spec.sink.memoryBudget', 'must be at least 1MB');
+  const open = resolved.sink.maxOpenFiles;
+  r.require(open, Number.isInteger(open) && open >= 1, 'spec.sink.maxOpenFiles', 'must be a positive integer');
+  const cc = resolved.sink.commitConcurrency;
+  r.require(cc ?? 0, cc === null || (Number.isInteger(cc) && cc >= 1), 'spec.sink.commitConcurrency', 'must be a positive integer');
   const interval = resolved.checkpoint.intervalMs;
   r.require(interval, interval >= MIN_CHECKPOINT_INTERVAL_MS, 'spec.checkpoint.interval', `must be at least ${MIN_CHECKPOINT_INTERVAL_MS}ms (as in Flink)`);
   const { initialMs, maxMs } = resolved.restartPolicy;

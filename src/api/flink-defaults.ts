@@ -47,6 +47,10 @@ export const FLINK_DEFAULTS = {
   partitionDiscoveryInterval: '5m',
   /** Sluice: OSS multipart part size */
   uploadPartSize: '8MB',
+  /** Sluice: the sink's memory budget when the container's memory limit does not make it less */
+  memoryBudget: '64MB',
+  /** Sluice: part files open at once */
+  maxOpenFiles: 256,
   /** Sluice: runner restarts before the job is Stalled */
   maxRestarts: 10,
   backoffInitial: '5s',

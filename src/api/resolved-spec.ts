@@ -103,6 +103,11 @@ export interface ResolvedSink {
   partitionCommit: ResolvedPartitionCommit;
   partSuffix: string;
   uploadPartSizeBytes: number;
+  /** Bytes, or null: derived from the container's memory at run time (pipeline/memory-budget.ts). */
+  memoryBudgetBytes: number | null;
+  maxOpenFiles: number;
+  /** null: the storage's own default. */
+  commitConcurrency: number | null;
 }
 
 export interface ResolvedOssAccess {

@@ -375,6 +375,9 @@ const sinkSchema = obj(
     }),
     partSuffix: str(doc('Suffix of part file names (Flink writes none).', 'OutputFileConfig part suffix', ''), { maxLength: 64, pattern: '^[^/]*$' }),
     uploadPartSize: memorySize(doc('OSS multipart part size, at least 100KB.', null, D.uploadPartSize)),
+    memoryBudget: memorySize(doc('Memory the sink may hold: rows buffered per part file, and the storage writers\' own buffers (OSS parts, HDFS requests, compressor state). Reached: the largest buffers are written out; if writers still hold more, the least recently written part files roll early (they commit at the next checkpoint as usual). At least 1MB.', null, '64MB, or a quarter of the container memory limit when that is less')),
+    maxOpenFiles: int(doc('Part files open at once (local files, OSS multipart uploads, HDFS streams); the least recently written rolls when another must open.', null, D.maxOpenFiles), { minimum: 1, maximum: 65536, format: 'int32' }),
+    commitConcurrency: int(doc('Part files closed, published and partitions committed (_SUCCESS) at once during a checkpoint.', null, '32 on local disk and OSS, 16 on HDFS'), { minimum: 1, maximum: 1024, format: 'int32' }),
   },
   {
     required: ['path', 'format'],

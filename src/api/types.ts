@@ -205,6 +205,12 @@ export interface SinkSpec {
   partSuffix?: string;
   /** OSS multipart part size (≥ 100KB). @default '8MB' */
   uploadPartSize?: string | number;
+  /** Memory for buffered rows and the storage writers' buffers. @default '64MB' (or a quarter of the container limit when less) */
+  memoryBudget?: string | number;
+  /** Part files (local files, OSS uploads, HDFS streams) open at once. @default 256 */
+  maxOpenFiles?: number;
+  /** Closes, publishes and _SUCCESS writes in flight at once in a checkpoint. @default 32 (local, OSS), 16 (HDFS) */
+  commitConcurrency?: number;
 }
 
 export interface CheckpointSpec {

@@ -24,8 +24,8 @@ export interface PartFormat {
   extension: string;
   /** Bulk formats: a part's buffered bytes written as a row group when they reach this. */
   flushThreshold?: number;
-  /** Bulk formats: all buffered row groups written when the sink's estimate reaches this. */
-  memoryLimit?: number;
+  /** Bulk formats: buffered row groups written out (largest first) when the sink's estimate passes this. */
+  bufferLimit?: number;
 }
 
 /**
@@ -66,5 +66,5 @@ export function createPartFormat(format: Format, schema: Field[], columns: numbe
     dictionary: format.dictionary ?? true,
     utcTimezone: format.utcTimezone ?? false,
   });
-  return { bulk, compression: null, extension: '.parquet', flushThreshold: Math.min(rowGroup, PARQUET_MEMORY_BUDGET), memoryLimit: PARQUET_MEMORY_BUDGET };
+  return { bulk, compression: null, extension: '.parquet', flushThreshold: Math.min(rowGroup, PARQUET_MEMORY_BUDGET), bufferLimit: PARQUET_MEMORY_BUDGET };
 }

@@ -9,7 +9,7 @@
  *   2. in the background, while the pipeline goes on into new part files (docs/exactly-once.md, "Checkpoint"):
  *      close the rolled files (an upload on HDFS/OSS) → write the chk record
  *      (create-if-absent) → list epochs (fenced? stop without publishing) → publish the files
- *      (COMMIT_CONCURRENCY at once) → fenced? → rewrite the `committed` marker → commit partitions →
+ *      (commitConcurrency at once) → fenced? → rewrite the `committed` marker → commit partitions →
  *      tell the source → prune old records.
  * One checkpoint at a time: the next barrier waits for the previous one. End of input is a last
  * checkpoint marked finished.
@@ -23,9 +23,8 @@ import type { CheckpointStore } from './checkpoint-store.ts';
 import type { CheckpointRecord, Counters } from './checkpoint-record.ts';
 import { markerFor, RECORD_VERSION } from './checkpoint-record.ts';
 import { failpoint } from './failpoints.ts';
-import { COMMIT_CONCURRENCY } from './lineage-settlement.ts';
 import type { PartStorages } from './part-storages.ts';
-import { storageOf } from './part-storages.ts';
+import { commitConcurrency, storageOf } from './part-storages.ts';
 import type { RunnerListener } from './runner-listener.ts';
 import type { RuntimeConfig } from './runtime-config.ts';
 
@@ -164,7 +163,7 @@ export class CheckpointCoordinator {
       // the first file alone (so the failpoint sees some files published, not all), then the rest in parallel
       await storageOf(storages, all[0]!).commit(all[0]!.file);
       if (all.length > 1) failpoint('mid-commit');
-      await forEachBounded(all.slice(1), COMMIT_CONCURRENCY, (p) => storageOf(storages, p).commit(p.file));
+      await forEachBounded(all.slice(1), commitConcurrency(c, storages), (p) => storageOf(storages, p).commit(p.file));
     }
     failpoint('before-marker');
     // A newer process may have restored since the check above: its marker must not be replaced

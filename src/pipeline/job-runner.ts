@@ -27,7 +27,7 @@ import type { DeadLetterTopic } from './bad-records.ts';
 import { parseTimestampMs } from './event-time.ts';
 import { createTestThrottle, testBatchLimit } from './failpoints.ts';
 import type { PartStorages } from './part-storages.ts';
-import { partPrefix } from './part-storages.ts';
+import { commitConcurrency, partPrefix } from './part-storages.ts';
 import { restore } from './restore.ts';
 import type { RunnerListener } from './runner-listener.ts';
 
@@ -119,6 +119,9 @@ export class JobRunner {
       namePrefix,
       suffix: this.c.sink.suffix + extension,
       counter,
+      memoryBudget: this.c.sink.memoryBudget,
+      maxOpenFiles: this.c.sink.maxOpenFiles,
+      closeConcurrency: Math.min(commitConcurrency(this.c, this.storages), this.c.sink.maxOpenFiles),
       clock: this.clock,
     });
   }
@@ -134,7 +137,7 @@ export class JobRunner {
     this.epoch = r.epoch;
     const namePrefix = partPrefix(r.jobUuid, this.c.runner);
     this.sink = this.makeSink(namePrefix, rec?.partCounter ?? 0);
-    this.committer = new PartitionCommitter(this.c.sink.commit, this.d.sinkStorage, this.c.sink.path, r.awaiting);
+    this.committer = new PartitionCommitter({ ...this.c.sink.commit, concurrency: commitConcurrency(this.c, this.storages) }, this.d.sinkStorage, this.c.sink.path, r.awaiting);
     this.badRecords = new BadRecordHandler(this.c.badRecords, this.c.sourceFormat, {
       storage: this.d.deadLetterStorage,
       topic: this.d.deadLetterTopic,

@@ -17,8 +17,6 @@ import { hasPosition, markerFor, takeoverRecord } from './checkpoint-record.ts';
 import type { PartStorages } from './part-storages.ts';
 import { partPrefix, storageOf } from './part-storages.ts';
 
-/** Files of one checkpoint published (or re-published at restore) at once. */
-export const COMMIT_CONCURRENCY = 8;
 /** How long a restore waits for another lineage's last checkpoint to be settled by its owner. */
 const SETTLE_WAIT_MS = 120_000;
 
@@ -29,6 +27,8 @@ export interface SettlementContext {
   runner: number;
   parallelism: number;
   storages: PartStorages;
+  /** Files re-published at once (part-storages.ts commitConcurrency). */
+  concurrency: number;
   jobUuid: string;
   clock: () => number;
   stopRequested(): boolean;
@@ -92,7 +92,7 @@ export async function retireVanishedLineages(x: SettlementContext, places: Array
     await other.sweepTemps();
     const restored = await other.restorePoint(epoch, x.jobUuid);
     const pending = restored?.pending ?? [];
-    await forEachBounded(pending, COMMIT_CONCURRENCY, (p) => storageOf(x.storages, p).commitAfterRecovery(p.file));
+    await forEachBounded(pending, x.concurrency, (p) => storageOf(x.storages, p).commitAfterRecovery(p.file));
     // As a restore does (restore.ts): a leftover process of that index may still write a late
     // record naming a file aborted below; it must never be the lineage's newest.
     const newest = takeoverRecord(restored, { job: x.job, runner: r, parallelism: n, epoch, jobUuid: x.jobUuid, at: new Date(x.clock()).toISOString() });

@@ -12,6 +12,14 @@ export function storageOf(s: PartStorages, p: PendingPart): Storage {
   return p.deadLetter === true ? s.deadLetter! : s.sink;
 }
 
+/**
+ * Closes, publishes and `_SUCCESS` writes a checkpoint keeps in flight on the sink:
+ * `spec.sink.commitConcurrency`, else what the sink's storage sustains (StorageCapabilities).
+ */
+export function commitConcurrency(c: RuntimeConfig, s: PartStorages): number {
+  return c.sink.commitConcurrency ?? s.sink.capabilities.concurrency;
+}
+
 /** Every (storage, root) a runner writes part files under: where its orphans are looked for. */
 export function partPlaces(c: RuntimeConfig, s: PartStorages): Array<[Storage, string]> {
   const places: Array<[Storage, string]> = [[s.sink, c.sink.path]];

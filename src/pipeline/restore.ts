@@ -26,9 +26,9 @@ import type { CheckpointStore } from './checkpoint-store.ts';
 import type { AwaitingPartition, CheckpointRecord } from './checkpoint-record.ts';
 import { hasPosition, markerFor, takeoverRecord } from './checkpoint-record.ts';
 import { failpoint } from './failpoints.ts';
-import { COMMIT_CONCURRENCY, mergedSource, retireVanishedLineages } from './lineage-settlement.ts';
+import { mergedSource, retireVanishedLineages } from './lineage-settlement.ts';
 import type { PartStorages } from './part-storages.ts';
-import { partPlaces, partPrefix, storageOf } from './part-storages.ts';
+import { commitConcurrency, partPlaces, partPrefix, storageOf } from './part-storages.ts';
 import type { RuntimeConfig } from './runtime-config.ts';
 
 export interface RestoreContext {
@@ -68,7 +68,7 @@ export async function restore(x: RestoreContext): Promise<RestoredState> {
     const [first, ...rest] = restored.pending;
     if (first !== undefined) await storageOf(storages, first).commitAfterRecovery(first.file);
     failpoint('mid-recovery');
-    await forEachBounded(rest, COMMIT_CONCURRENCY, (p) => storageOf(storages, p).commitAfterRecovery(p.file));
+    await forEachBounded(rest, commitConcurrency(c, storages), (p) => storageOf(storages, p).commitAfterRecovery(p.file));
   }
   // Before anything is aborted: from now on no older epoch's record sorts above this one.
   const own = takeoverRecord(restored, { job: c.job, runner: c.runner, parallelism: c.parallelism, epoch, jobUuid, at: new Date(x.clock()).toISOString() });
@@ -91,7 +91,7 @@ export async function restore(x: RestoreContext): Promise<RestoredState> {
     await storage.abortPending(u);
     aborted++;
   }
-  const settlement = { store, job: c.job, runner: c.runner, parallelism: c.parallelism, storages, jobUuid, clock: x.clock, stopRequested: x.stopRequested };
+  const settlement = { store, job: c.job, runner: c.runner, parallelism: c.parallelism, storages, concurrency: commitConcurrency(c, storages), jobUuid, clock: x.clock, stopRequested: x.stopRequested };
   const retired = await retireVanishedLineages(settlement, places);
   aborted += retired.aborted;
   // Everything in `own` is published now: say so, so other runners may trust this record

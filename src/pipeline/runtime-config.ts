@@ -4,6 +4,7 @@
  */
 import type { BadRecordPolicy, Field, Format, FunctionDef, IngestJob, KafkaSource, StorageSpec } from '../api/types.ts';
 import { withDefaults } from '../api/defaults.ts';
+import { containerMemoryLimit, sinkMemoryBudget } from './memory-budget.ts';
 
 export interface RuntimeConfig {
   /** Job name (namespace/name on Kubernetes): names the checkpoint lineage. */
@@ -29,6 +30,11 @@ export interface RuntimeConfig {
     checkIntervalMs: number;
     suffix: string;
     uploadPartSize: number;
+    /** Bytes: spec.sink.memoryBudget, or derived from the container's memory (memory-budget.ts). */
+    memoryBudget: number;
+    maxOpenFiles: number;
+    /** spec.sink.commitConcurrency, or null for the sink storage's own default. */
+    commitConcurrency: number | null;
     commit: {
       trigger: 'process-time' | 'partition-time';
       delayMs: number;
@@ -76,6 +82,9 @@ export function runtimeConfig(job: IngestJob, runner = 0, parallelismOverride?: 
       checkIntervalMs: r.sink.rollingPolicy.checkIntervalMs,
       suffix: r.sink.partSuffix,
       uploadPartSize: r.sink.uploadPartSizeBytes,
+      memoryBudget: sinkMemoryBudget(r.sink.memoryBudgetBytes, containerMemoryLimit()),
+      maxOpenFiles: r.sink.maxOpenFiles,
+      commitConcurrency: r.sink.commitConcurrency,
       commit: {
         trigger: pc.trigger,
         delayMs: pc.delayMs,

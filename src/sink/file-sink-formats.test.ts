@@ -173,7 +173,7 @@ test('Parquet row groups stay within the memory budget however many partitions a
   // 200 partitions × 2,000 rows of a ~100-byte string: ~20 MB of estimated row data. A 1 MiB
   // budget forces row groups out long before a partition's rows are all in.
   const schema: Field[] = [{ name: 'k', type: 'INT' }, { name: 'payload', type: 'STRING' }];
-  const { s, root, storage } = await sink({ type: 'parquet' }, schema, ['k'], { memoryLimit: 1 << 20, flushThreshold: 1 << 20 });
+  const { s, root, storage } = await sink({ type: 'parquet' }, schema, ['k'], { bufferLimit: 1 << 20, flushThreshold: 1 << 20 });
   const pad = 'p'.repeat(100);
   for (let b = 0; b < 20; b++) {
     const rows: Row[] = Array.from({ length: 20_000 }, (_, i) => [i % 200, `${pad}${b * 20_000 + i}`]);

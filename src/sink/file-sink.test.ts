@@ -103,7 +103,7 @@ test('rolls by rollover interval and by inactivity on the processing-time timer'
 });
 
 test('buffers are written out past the threshold; memory stays bounded', async () => {
-  const { s } = await sink({ flushThreshold: 1024, memoryLimit: 4096 });
+  const { s } = await sink({ flushThreshold: 1024, bufferLimit: 4096 });
   const rows = Array.from({ length: 5000 }, (_, i) => [i, i % 7]);
   s.writeBatch(rows, rows.length);
   assert.ok(s.needsFlush());

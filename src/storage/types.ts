@@ -26,6 +26,11 @@ export interface PartWriter {
   /** Bytes accepted so far. */
   readonly bytes: number;
   /**
+   * Memory the writer holds now: accepted bytes not yet stored, uploads in flight, a
+   * compressor's state. The sink counts it in its memory budget. Absent: none (a local file).
+   */
+  readonly bufferedBytes?: number;
+  /**
    * Append bytes. Callers batch: one call per flushed buffer, not per record. The chunk is
    * handed over: the writer may keep it (no copy) until closeForCommit, so the caller must not
    * change it after the call.
@@ -63,6 +68,11 @@ export interface StorageCapabilities {
   atomicRename: boolean;
   /** Uncommitted data lives in the target directory as hidden files (local, HDFS) rather than as uploads (OSS). */
   hiddenTempFiles: boolean;
+  /**
+   * Closes, publishes and small puts a checkpoint keeps in flight at once on this backend
+   * (`spec.sink.commitConcurrency` overrides it): local disk and OSS take many, a NameNode fewer.
+   */
+  concurrency: number;
 }
 
 export interface Storage {

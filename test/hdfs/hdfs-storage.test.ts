@@ -206,5 +206,5 @@ test('join keeps scheme and authority; unmapped hdfs:// authorities are refused 
   assert.equal(s.join(`hdfs://${rpc}/a`, 'b', 'c'), `hdfs://${rpc}/a/b/c`);
   assert.equal(s.join(`webhdfs://${http}`, 'x'), `webhdfs://${http}/x`);
   await assert.rejects(s.stat('hdfs://elsewhere:8020/x'), /add "elsewhere:8020": .* to spec\.storage\.hdfs\.namenodes/);
-  assert.deepEqual(s.capabilities, { atomicRename: true, hiddenTempFiles: true });
+  assert.deepEqual(s.capabilities, { atomicRename: true, hiddenTempFiles: true, concurrency: 16 });
 });

@@ -1,6 +1,6 @@
 /**
  * The Node flags `bin/sluice.mjs` starts with, read from its shebang
- * (`#!/usr/bin/env -S node --max-semi-space-size=16`): the one place they are written. Whatever
+ * (`#!/usr/bin/env -S node --max-semi-space-size=16 --max-old-space-size=512`): the one place they are written. Whatever
  * starts sluice with an explicit Node binary (the test kubelet's image mapping, the operator and
  * measurement processes) passes these, so every start matches the image's (test/image/).
  */

@@ -5,7 +5,7 @@
  *   2. ENTRYPOINT is the `sluice` launcher on PATH (runner pods use command ["sluice"]);
  *   3. the launcher execs /app/bin/sluice.mjs itself (not `node …`), so its shebang's Node flags
  *      apply, and bin/sluice.mjs is copied executable;
- *   4. those flags are the runner's (`--max-semi-space-size=16`) and every other start in the repo
+ *   4. those flags are the runner's (`--max-semi-space-size=16 --max-old-space-size=512`) and every other start in the repo
  *      (the test kubelet's image mapping, package.json's bin) goes through the same file and flags.
  */
 import { test } from 'node:test';
@@ -75,7 +75,7 @@ test('ENTRYPOINT is the sluice launcher, which execs bin/sluice.mjs so its sheba
 
 test('the flags are the runner\'s, and every start in the repo uses the same file and flags', () => {
   const flags = shebangNodeFlags();
-  assert.deepEqual(flags, ['--max-semi-space-size=16']);
+  assert.deepEqual(flags, ['--max-semi-space-size=16', '--max-old-space-size=512']);
   const pkg = JSON.parse(readFileSync(`${REPO}package.json`, 'utf8')) as { bin: Record<string, string> };
   assert.deepEqual(pkg.bin, { sluice: 'bin/sluice.mjs' }, 'npx and npm link exec the file: its shebang applies');
   const r = resolveArgv({ image: 'sluice/runner:e2e', command: ['sluice'], args: ['runner'] }, defaultImageMappings(), { nodeBinary: 'node', repoRoot: '/repo' }, {});

@@ -7,12 +7,12 @@ const env = { JOB: 'uids', N: '3' };
 
 test('sluice/runner: `sluice` as command becomes the local CLI entry with bin/sluice.mjs\'s Node flags, args follow', () => {
   const r = resolveArgv({ image: 'sluice/runner:0.1.0', command: ['sluice'], args: ['runner', '--index', '$(N)'] }, defaultImageMappings(), ctx, env);
-  assert.deepEqual(r, { argv: ['/usr/bin/node24', '--max-semi-space-size=16', '/repo/bin/sluice.mjs', 'runner', '--index', '3'] });
+  assert.deepEqual(r, { argv: ['/usr/bin/node24', '--max-semi-space-size=16', '--max-old-space-size=512', '/repo/bin/sluice.mjs', 'runner', '--index', '3'] });
 });
 
 test('no command: the mapping is the entrypoint and args are appended', () => {
   const r = resolveArgv({ image: 'sluice/runner:latest', args: ['--version'] }, defaultImageMappings(), ctx, env);
-  assert.deepEqual(r, { argv: ['/usr/bin/node24', '--max-semi-space-size=16', '/repo/bin/sluice.mjs', '--version'] });
+  assert.deepEqual(r, { argv: ['/usr/bin/node24', '--max-semi-space-size=16', '--max-old-space-size=512', '/repo/bin/sluice.mjs', '--version'] });
 });
 
 test('a command other than the image program runs as given', () => {

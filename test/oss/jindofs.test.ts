@@ -8,7 +8,7 @@ import type { TestEmulator } from '../oss-emulator/test-helpers.ts';
 
 /** Records the local paths a block-mode namespace hands to the local backend. */
 class RecordingLocalStorage implements Storage {
-  readonly capabilities = { atomicRename: true, hiddenTempFiles: true };
+  readonly capabilities = { atomicRename: true, hiddenTempFiles: true, concurrency: 32 };
   readonly files = new Map<string, Uint8Array>();
   async open(target: string): Promise<PartWriter> {
     const chunks: Uint8Array[] = [];

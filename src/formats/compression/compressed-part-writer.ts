@@ -9,7 +9,7 @@
  */
 import type { Transform } from 'node:stream';
 import type { PartWriter, PendingFile } from '../../storage/types.ts';
-import { compressor, type StreamCodec } from './codecs.ts';
+import { CODEC_STATE_BYTES, compressor, type StreamCodec } from './codecs.ts';
 
 export class CompressedPartWriter implements PartWriter {
   readonly #inner: PartWriter;
@@ -18,10 +18,13 @@ export class CompressedPartWriter implements PartWriter {
   #out: Buffer[] = [];
   #failure: Error | null = null;
   readonly #ended: Promise<void>;
+  /** The compressor's native memory (codecs.ts CODEC_STATE_BYTES), held until the stream ends. */
+  #stateBytes: number;
 
   constructor(inner: PartWriter, codec: StreamCodec) {
     this.#inner = inner;
     this.#z = compressor(codec);
+    this.#stateBytes = CODEC_STATE_BYTES[codec];
     this.#z.on('data', (d: Buffer) => this.#out.push(d));
     this.#ended = new Promise((resolve, reject) => {
       this.#z.once('end', resolve);
@@ -35,6 +38,13 @@ export class CompressedPartWriter implements PartWriter {
 
   get bytes(): number {
     return this.#inner.bytes;
+  }
+
+  /** The inner writer's buffers, output not yet handed to it, and the compressor's own state. */
+  get bufferedBytes(): number {
+    let out = 0;
+    for (const b of this.#out) out += b.length;
+    return (this.#inner.bufferedBytes ?? 0) + out + this.#stateBytes;
   }
 
   async write(chunk: Uint8Array): Promise<void> {
@@ -55,6 +65,7 @@ export class CompressedPartWriter implements PartWriter {
     if (this.#failure) throw this.#failure;
     this.#z.end();
     await this.#ended;
+    this.#stateBytes = 0;
     await this.#drain();
     return this.#inner.closeForCommit();
   }

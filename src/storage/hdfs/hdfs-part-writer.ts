@@ -36,7 +36,9 @@ export class HdfsPartWriter implements PartWriter {
   private readonly tempPath: string;
   private readonly bufferBytes: number;
   private buffered: Uint8Array[] = [];
-  private bufferedBytes = 0;
+  private pendingBytes = 0;
+  /** Bytes of the CREATE/APPEND in flight (held until it answers). */
+  private sendingBytes = 0;
   private created = false;
   private state: 'open' | 'closed' | 'failed' = 'open';
   /** The CREATE/APPEND in flight: one at a time per file (appends are ordered), overlapping the pipeline's work. */
@@ -50,12 +52,17 @@ export class HdfsPartWriter implements PartWriter {
     this.bufferBytes = bufferBytes;
   }
 
+  /** Memory held: bytes waiting for their request, and those of the request in flight. */
+  get bufferedBytes(): number {
+    return this.pendingBytes + this.sendingBytes;
+  }
+
   async write(chunk: Uint8Array): Promise<void> {
     this.assertOpen('write');
     this.buffered.push(chunk); // handed over (PartWriter.write): kept, not copied
-    this.bufferedBytes += chunk.length;
+    this.pendingBytes += chunk.length;
     this.bytes += chunk.length;
-    if (this.bufferedBytes >= this.bufferBytes) {
+    if (this.pendingBytes >= this.bufferBytes) {
       await this.inFlight; // backpressure: at most one upload in flight plus one buffer filling
       this.assertOpen('write');
       this.inFlight = this.flush();
@@ -67,7 +74,7 @@ export class HdfsPartWriter implements PartWriter {
     await this.inFlight;
     this.inFlight = null;
     this.assertOpen('closeForCommit');
-    if (!this.created || this.bufferedBytes > 0) await this.flush();
+    if (!this.created || this.pendingBytes > 0) await this.flush();
     this.state = 'closed';
     return { target: this.target, temp: this.temp, bytes: this.bytes };
   }
@@ -76,7 +83,7 @@ export class HdfsPartWriter implements PartWriter {
     await this.inFlight?.catch(() => {});
     this.state = 'closed';
     this.buffered = [];
-    this.bufferedBytes = 0;
+    this.pendingBytes = 0;
     if (this.created) await this.client.delete(this.tempPath).catch(() => false);
   }
 
@@ -88,7 +95,8 @@ export class HdfsPartWriter implements PartWriter {
     // sent as the chunks they are, in order: no copy into one buffer
     const data = this.buffered;
     this.buffered = [];
-    this.bufferedBytes = 0;
+    this.sendingBytes = this.pendingBytes;
+    this.pendingBytes = 0;
     try {
       if (!this.created) {
         await this.client.create(this.tempPath, data, { overwrite: true });
@@ -99,6 +107,8 @@ export class HdfsPartWriter implements PartWriter {
     } catch (e) {
       this.state = 'failed';
       throw e;
+    } finally {
+      this.sendingBytes = 0;
     }
   }
 }

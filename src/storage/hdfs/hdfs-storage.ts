@@ -62,7 +62,7 @@ function asPending(p: PendingFile): HdfsPendingFile {
 }
 
 export class HdfsStorage implements Storage {
-  readonly capabilities: StorageCapabilities = { atomicRename: true, hiddenTempFiles: true };
+  readonly capabilities: StorageCapabilities = { atomicRename: true, hiddenTempFiles: true, concurrency: 16 };
   private readonly namenodes: Map<string, string>;
   private readonly options: HdfsStorageOptions;
   private readonly clients = new Map<string, WebHdfsClient>();

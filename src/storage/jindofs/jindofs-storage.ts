@@ -33,7 +33,7 @@ export class JindoFsStorage implements Storage {
 
   /** Capabilities differ by namespace (OSS vs local); report the weaker, object-store ones. */
   get capabilities(): StorageCapabilities {
-    return { atomicRename: false, hiddenTempFiles: false };
+    return { atomicRename: false, hiddenTempFiles: false, concurrency: 32 };
   }
 
   /** The Storage and translated path for a jfs:// path. */

@@ -61,6 +61,22 @@ async function mkdirs(dir: string): Promise<void> {
   }
 }
 
+/**
+ * Create something in `dir`: tried as is first (the directory usually exists: a partition gets
+ * a part file every checkpoint), and only on ENOENT is the directory made and `fn` run again.
+ * A mkdir before each open cost two more calls per part file (10,000 partitions: 20,000 per
+ * checkpoint).
+ */
+async function inDir<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (!isNotFound(e)) throw e;
+  }
+  await mkdirs(dir);
+  return fn();
+}
+
 /** Run `fn`; an OS error becomes one StorageError line naming `p` and the cause (os-error.ts). */
 async function onPath<T>(p: string, fn: () => Promise<T>): Promise<T> {
   try {
@@ -109,16 +125,13 @@ class LocalPartWriter implements PartWriter {
 }
 
 export class LocalStorage implements Storage {
-  readonly capabilities: StorageCapabilities = { atomicRename: true, hiddenTempFiles: true };
+  readonly capabilities: StorageCapabilities = { atomicRename: true, hiddenTempFiles: true, concurrency: 32 };
 
   async open(target: string): Promise<PartWriter> {
     const t = toLocalPath(target);
     const dir = path.dirname(t);
     const temp = path.join(dir, `.${path.basename(t)}${INPROGRESS}${randomUUID()}`);
-    const handle = await onPath(temp, async () => {
-      await mkdirs(dir);
-      return fs.open(temp, 'wx');
-    });
+    const handle = await onPath(temp, () => inDir(dir, () => fs.open(temp, 'wx')));
     return new LocalPartWriter(target, temp, handle);
   }
 
@@ -219,11 +232,10 @@ export class LocalStorage implements Storage {
   }
 
   private async putAt(target: string, data: Uint8Array): Promise<void> {
-    await mkdirs(path.dirname(target));
     if (data.length === 0) {
       // An empty file (a success file) has no half-written state: created in place, so a kill
       // mid-write leaves no hidden temp file behind in the partition (nothing would remove it).
-      const h = await fs.open(target, 'w');
+      const h = await inDir(path.dirname(target), () => fs.open(target, 'w'));
       try {
         await h.sync();
       } finally {
@@ -233,7 +245,7 @@ export class LocalStorage implements Storage {
       return;
     }
     const temp = path.join(path.dirname(target), `.${path.basename(target)}${INPROGRESS}${randomUUID()}`);
-    await writeDurably(temp, data);
+    await inDir(path.dirname(target), () => writeDurably(temp, data));
     await fs.rename(temp, target);
     await fsyncDir(path.dirname(target));
   }

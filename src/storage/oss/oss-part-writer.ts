@@ -48,7 +48,9 @@ export class OssPartWriter implements PartWriter {
   private failure: unknown;
   /** Chunks handed over by write() (kept, not copied), not yet in a part. */
   private buffered: Uint8Array[] = [];
-  private bufferedBytes = 0;
+  private pendingBytes = 0;
+  /** Bytes of the parts being uploaded (each in its own part buffer until it is answered). */
+  private uploadingBytes = 0;
   private total = 0;
   private state: 'open' | 'closed' | 'aborted' = 'open';
 
@@ -61,6 +63,11 @@ export class OssPartWriter implements PartWriter {
 
   get bytes(): number {
     return this.total;
+  }
+
+  /** Memory held: bytes not yet in a part, and the part buffers of uploads in flight. */
+  get bufferedBytes(): number {
+    return this.pendingBytes + this.uploadingBytes;
   }
 
   private ensureUpload(): Promise<string> {
@@ -90,7 +97,17 @@ export class OssPartWriter implements PartWriter {
     if (this.failure !== undefined) throw this.failure;
   }
 
-  private async uploadPart({ data, memory }: Part, number: number): Promise<void> {
+  private async uploadPart(part: Part, number: number): Promise<void> {
+    const held = part.memory?.length ?? part.data.length;
+    this.uploadingBytes += held;
+    try {
+      await this.sendPart(part, number);
+    } finally {
+      this.uploadingBytes -= held;
+    }
+  }
+
+  private async sendPart({ data, memory }: Part, number: number): Promise<void> {
     const [uploadId, md5] = await Promise.all([this.ensureUpload(), contentMd5(data)]);
     // A Buffer body makes the part retriable: each attempt streams it afresh; Content-MD5 lets OSS reject a corrupted one.
     const res = await this.caller.call('UploadPart', this.loc.bucket, `${this.target} part ${number}`, (c) =>
@@ -118,7 +135,7 @@ export class OssPartWriter implements PartWriter {
       else i++;
     }
     this.buffered.splice(0, i);
-    this.bufferedBytes -= n;
+    this.pendingBytes -= n;
     return { data, memory };
   }
 
@@ -126,17 +143,17 @@ export class OssPartWriter implements PartWriter {
     if (this.state !== 'open') throw new Error(`${this.target}: write after ${this.state === 'closed' ? 'closeForCommit' : 'abort'}`);
     if (chunk.length === 0) return;
     this.buffered.push(chunk); // handed over (PartWriter.write): no copy
-    this.bufferedBytes += chunk.length;
+    this.pendingBytes += chunk.length;
     this.total += chunk.length;
     this.throwIfFailed();
-    while (this.bufferedBytes >= this.partSize) await this.startPart(this.take(this.partSize));
+    while (this.pendingBytes >= this.partSize) await this.startPart(this.take(this.partSize));
   }
 
   async closeForCommit(): Promise<OssPendingFile> {
     if (this.state !== 'open') throw new Error(`${this.target}: closeForCommit after ${this.state}`);
     this.state = 'closed';
     // The tail is the last part and may be any size (even empty, for an empty file).
-    if (this.bufferedBytes > 0 || this.nextNumber === 1) await this.startPart(this.take(this.bufferedBytes));
+    if (this.pendingBytes > 0 || this.nextNumber === 1) await this.startPart(this.take(this.pendingBytes));
     await this.drain();
     const parts = [...this.parts].sort((a, b) => a.number - b.number);
     return { target: this.target, bytes: this.total, uploadId: this.uploadId!, parts, token: this.token };

@@ -47,7 +47,7 @@ function asOssPending(p: PendingFile): OssPendingFile {
 }
 
 export class OssStorage implements Storage {
-  readonly capabilities: StorageCapabilities = { atomicRename: false, hiddenTempFiles: false };
+  readonly capabilities: StorageCapabilities = { atomicRename: false, hiddenTempFiles: false, concurrency: 32 };
   private readonly caller: OssCaller;
   private readonly partSize: number;
   private readonly readChunkSize: number;
