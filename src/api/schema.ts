@@ -553,7 +553,7 @@ const conditionSchema = obj(
 );
 
 /** One committed partition, as the operator's `partitions.recent` and each runner's `recentPartitions` list it. */
-const partitionItem: JSONSchemaProps = obj('One partition.', {
+const partitionItem: JSONSchemaProps = obj('One partition, with its figures since each runner\'s lineage began (restarts included); where it falls out of a runner\'s 256 most recently active partitions, that runner\'s figures for it may start again from 0.', {
   path: str('Partition path relative to sink.path, e.g. pid=0.', { maxLength: 1024 }),
   files: int('Files.', { minimum: 0 }),
   records: int('Records.', { minimum: 0 }),
@@ -601,7 +601,7 @@ export const statusSchema: JSONSchemaProps = obj('Observed state, written by the
     offsets: str('Committed positions, compact text (partition:offset;...).', { maxLength: 8192 }),
   }),
   partitions: obj('Partition commit summary; the full record is in the commit manifest.', {
-    total: int('Partitions committed so far.', { minimum: 0 }),
+    total: int('Partitions written, restarts included: the largest runners[].partitionsTotal (runners write the same paths), so at least that many (beyond 256, an estimate).', { minimum: 0 }),
     recent: {
       type: 'array',
       description: 'The most recently committed partitions (bounded).',
@@ -641,7 +641,7 @@ export const statusSchema: JSONSchemaProps = obj('Observed state, written by the
       skipped: int('Bad records this runner skipped or dead-lettered.', { minimum: 0 }),
       finished: bool('Bounded input fully committed by this runner.'),
       recentPartitions: { type: 'array', description: 'This runner\'s most recently committed partitions (bounded).', maxItems: 5, items: partitionItem },
-      partitionsTotal: int('Partitions this runner has written.', { minimum: 0 }),
+      partitionsTotal: int('Distinct partitions this runner\'s lineage has written, restarts included: exact up to 256, beyond an estimate (HyperLogLog, standard error about 3%).', { minimum: 0 }),
       splits: int('Source splits (Kafka partitions) this runner reads; their sum over runners bounds the autoscaler.', { minimum: 0 }),
       message: str('Why the runner is in its state (e.g. the error of a failed run).', { maxLength: 1024 }),
     }, { required: ['index', 'state'] }),

@@ -53,7 +53,7 @@ export function terminalReporter(runner: JobRunner, reader: SplitReader, out: No
       `checkpoint ${last ? `#${last.id} ${Math.round((now - lastAt) / 1000)}s ago (${last.durationMs} ms)` : 'none yet'}   epoch ${s.epoch}` + (m.lag !== undefined ? `   lag ${m.lag}` : '') + (m.lagMax !== undefined ? ` (max ${m.lagMax} in one partition)` : ''),
       // the partitions furthest behind first: they are the ones a user watches
       ...[...(m.splits ?? [])].sort((a, b) => (b.lag ?? -1) - (a.lag ?? -1)).slice(0, 6).map((sp) => `  ${sp.id}: ${sp.position}${sp.lag !== undefined ? `  lag ${sp.lag}` : ''}${sp.recordsPerSecond !== undefined ? `  ${Math.round(sp.recordsPerSecond)}/s` : ''}`),
-      `partitions ${s.committer?.known.size ?? 0}` + (parts.length ? ': ' + parts.map((p) => `${p.path || '/'}${p.successFile ? ' ✓' : ''}`).join('  ') : ''),
+      `partitions ${s.committer?.partitionsTotal ?? 0}` + (parts.length ? ': ' + parts.map((p) => `${p.path || '/'}${p.successFile ? ' ✓' : ''}`).join('  ') : ''),
     ];
     if (lines > 0) out.write(`\x1b[${lines}A`);
     for (const l of text) out.write(`\x1b[2K${l}\n`);

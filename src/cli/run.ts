@@ -99,7 +99,8 @@ export async function runCommand(argv: string[]): Promise<number> {
         // CPU time of all the process's threads over elapsedSeconds (more than it on several cores)
         cpuSeconds: cpuSecondsSince(cpuAtStart),
         source: reader.position(),
-        partitions: runner.status.committer?.known.size ?? 0,
+        // lifetime figures of this runner's lineage (restarts included), see PartitionCommitter
+        partitions: runner.status.committer?.partitionsTotal ?? 0,
         recentPartitions: parts.map((p) => ({ path: p.path, files: p.files, records: p.records, successFile: p.successFile })),
       });
     },

@@ -125,7 +125,8 @@ export function aggregateRunners(all: readonly RunnerStatus[] | undefined, paral
   const lagMax = runners.reduce<number | undefined>((m, r) => (r.lagMax === undefined ? m : Math.max(m ?? 0, r.lagMax)), undefined);
   if (lagMax !== undefined) out.source = { ...out.source, lagMax };
   const recent = mergeRecentPartitions(runners);
-  // Runners write the same partition paths, so the larger count is the better lower bound.
+  // Runners write the same partition paths, so the larger count is the better lower bound
+  // (beyond 256 partitions per runner an estimate: see partitionsTotal in api/schema.ts).
   const total = runners.reduce<number | undefined>((m, r) => (r.partitionsTotal === undefined ? m : Math.max(m ?? 0, r.partitionsTotal)), undefined);
   if (total !== undefined || recent.length > 0) out.partitions = { total: Math.max(total ?? 0, recent.length), recent };
   return out;

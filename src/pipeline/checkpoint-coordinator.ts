@@ -153,6 +153,7 @@ export class CheckpointCoordinator {
       counters,
       watermark: b.watermark,
       awaiting: committer.awaitingPartitions(),
+      partitions: committer.totals(),
       finished,
     };
     await store.write(record);

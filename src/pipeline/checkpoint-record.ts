@@ -4,8 +4,14 @@
  *
  *   1. plain JSON, no checksum;
  *   2. sealed (sealed-state.ts): a header with the record's identity, length and SHA-256.
+ *
+ * Fields added later without a new version are optional, so every record ever written still
+ * reads, and an older Sluice of the same version reads a newer record (it ignores them):
+ * `partitions` (the committer's partition figures) is absent from records written before it,
+ * which restore with empty figures.
  */
 import type { PendingPart } from '../sink/file-sink.ts';
+import { DistinctSketch } from '../sink/distinct-sketch.ts';
 import { DamagedStateError, openState, sealState } from './sealed-state.ts';
 
 export const RECORD_VERSION = 2;
@@ -17,6 +23,32 @@ export interface AwaitingPartition {
   createdAt: number;
   /** Highest checkpoint id holding data for it. */
   checkpointId: number;
+}
+
+/** One partition's figures as this lineage wrote them, for status and `sluice run`'s summary. */
+export interface PartitionFigures {
+  path: string;
+  /** Files, records and bytes written into it by this lineage (restarts included). */
+  files: number;
+  records: number;
+  bytes: number;
+  /**
+   * When the committer last committed it (ISO), null before its first commit. In a record: as
+   * of the checkpoint before (partitions are committed after the record is written; a restore
+   * commits the record's awaiting ones again).
+   */
+  lastCommitAt: string | null;
+  successFile: boolean;
+}
+
+/** What a record carries of the partition committer's figures (PartitionCommitter.totals()). */
+export interface PartitionTotals {
+  /** Partitions this lineage has written, as PartitionCommitter.partitionsTotal counts them. */
+  total: number;
+  /** The most recently active partitions, least recent first (bounded: MAX_PERSISTED_PARTITIONS). */
+  recent: PartitionFigures[];
+  /** Once the lineage wrote more partitions than `recent` holds: their distinct count's sketch (sink/distinct-sketch.ts). */
+  sketch?: string;
 }
 
 export interface Counters {
@@ -50,6 +82,8 @@ export interface CheckpointRecord {
   /** Event-time watermark of this runner (ms), if the source has one. */
   watermark: number | null;
   awaiting: AwaitingPartition[];
+  /** Partition figures after this checkpoint; absent in records written before they were kept. */
+  partitions?: PartitionTotals;
   /** Bounded input fully consumed: this is the final checkpoint. */
   finished: boolean;
 }
@@ -69,7 +103,7 @@ export function takeoverRecord(rec: CheckpointRecord | null, by: { job: string; 
     version: RECORD_VERSION, job: by.job, runner: by.runner, parallelism: by.parallelism, epoch: by.epoch, id: 0,
     createdAt: by.at, jobUuid: by.jobUuid, partCounter: 0, source: null, pending: [],
     counters: { recordsIn: 0, records: 0, bytes: 0, files: 0, skipped: 0 },
-    watermark: null, awaiting: [], finished: false,
+    watermark: null, awaiting: [], partitions: { total: 0, recent: [] }, finished: false,
   };
 }
 
@@ -126,7 +160,18 @@ export function decodeRecord(data: Uint8Array, file: string, expect: RecordIdent
   for (const k of ['pending', 'counters', 'awaiting'] as const) {
     if (r[k] === undefined || r[k] === null) throw new DamagedStateError(file, `the record has no ${k}`, checkpointDir);
   }
+  if (r.partitions !== undefined && !isPartitionTotals(r.partitions)) {
+    throw new DamagedStateError(file, 'its partitions are not {total, recent: [{path, files, records, bytes, lastCommitAt, successFile}], sketch?}', checkpointDir);
+  }
   return r as CheckpointRecord;
+}
+
+function isPartitionTotals(p: unknown): p is PartitionTotals {
+  const t = p as Partial<PartitionTotals> | null;
+  const count = (n: unknown): boolean => Number.isSafeInteger(n) && (n as number) >= 0;
+  return t !== null && typeof t === 'object' && count(t.total) && (t.sketch === undefined || (typeof t.sketch === 'string' && DistinctSketch.decode(t.sketch) !== null)) && Array.isArray(t.recent) && t.recent.every((f: Partial<PartitionFigures> | null) =>
+    f !== null && typeof f === 'object' && typeof f.path === 'string' && count(f.files) && count(f.records) && count(f.bytes) &&
+    (f.lastCommitAt === null || typeof f.lastCommitAt === 'string') && typeof f.successFile === 'boolean');
 }
 
 /** The bytes of `m`, the marker of lineage (job, runner). */

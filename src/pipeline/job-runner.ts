@@ -137,7 +137,7 @@ export class JobRunner {
     this.epoch = r.epoch;
     const namePrefix = partPrefix(r.jobUuid, this.c.runner);
     this.sink = this.makeSink(namePrefix, rec?.partCounter ?? 0);
-    this.committer = new PartitionCommitter({ ...this.c.sink.commit, concurrency: commitConcurrency(this.c, this.storages) }, this.d.sinkStorage, this.c.sink.path, r.awaiting);
+    this.committer = new PartitionCommitter({ ...this.c.sink.commit, concurrency: commitConcurrency(this.c, this.storages) }, this.d.sinkStorage, this.c.sink.path, r.awaiting, r.partitions);
     this.badRecords = new BadRecordHandler(this.c.badRecords, this.c.sourceFormat, {
       storage: this.d.deadLetterStorage,
       topic: this.d.deadLetterTopic,

@@ -77,7 +77,9 @@ async function settledRecordOf(x: SettlementContext, r: number): Promise<Checkpo
  * the dead runner may have published some of its files already), names it in the lineage's
  * marker, and aborts the lineage's other hidden part files. The lineage's splits resume
  * elsewhere from exactly that record (mergedSource), and a later scale-up restores it from the
- * same record. Its partitions still awaiting commit are handed to this runner's committer.
+ * same record. Its partitions still awaiting commit are handed to this runner's committer; its
+ * partition figures (status only) are not: they stay in its record for that scale-up, and added
+ * here they would be counted twice after it.
  * Done once per lineage state (the `retired` marker names the epoch).
  */
 export async function retireVanishedLineages(x: SettlementContext, places: Array<[Storage, string]>): Promise<{ aborted: number; awaiting: AwaitingPartition[] }> {

@@ -23,7 +23,7 @@ import type { SplitReader } from '../sources/types.ts';
 import type { PendingFile, Storage } from '../storage/types.ts';
 import { forEachBounded } from '../bounded.ts';
 import type { CheckpointStore } from './checkpoint-store.ts';
-import type { AwaitingPartition, CheckpointRecord } from './checkpoint-record.ts';
+import type { AwaitingPartition, CheckpointRecord, PartitionTotals } from './checkpoint-record.ts';
 import { hasPosition, markerFor, takeoverRecord } from './checkpoint-record.ts';
 import { failpoint } from './failpoints.ts';
 import { mergedSource, retireVanishedLineages } from './lineage-settlement.ts';
@@ -54,6 +54,12 @@ export interface RestoredState {
   source: unknown;
   /** Partitions awaiting commit: this record's, and those of the lineages this runner retired. */
   awaiting: AwaitingPartition[];
+  /**
+   * This lineage's partition figures (empty on a first start or from a record older than them).
+   * A retired lineage's stay in its own record, where a later scale-up restores them: added
+   * here they would be counted twice after that.
+   */
+  partitions: PartitionTotals;
   recommitted: number;
   orphansAborted: number;
 }
@@ -102,6 +108,7 @@ export async function restore(x: RestoreContext): Promise<RestoredState> {
   return {
     epoch, jobUuid, record: rec, source,
     awaiting: mergeAwaiting(rec?.awaiting ?? [], retired.awaiting),
+    partitions: rec?.partitions ?? { total: 0, recent: [] },
     recommitted: rec?.pending.length ?? 0,
     orphansAborted: aborted,
   };

@@ -26,7 +26,7 @@ import type { RunnerOptions } from './runner-args.ts';
 import { RunnerMetrics } from './runner-metrics.ts';
 import { startMetricsServer } from './metrics-server.ts';
 import type { RunnerState } from './runner-status.ts';
-import { runnerStatus } from './runner-status.ts';
+import { MAX_RECENT_PARTITIONS, runnerStatus } from './runner-status.ts';
 import type { ReporterTimers, StatusSink } from './status-reporter.ts';
 import { realTimers, StatusReporter } from './status-reporter.ts';
 
@@ -138,7 +138,7 @@ async function runJob(config: RuntimeConfig, o: RunnerOptions, x: RunContext): P
     const source = run!.reader.metrics();
     return runnerStatus({
       index: o.index, state, epoch: s.epoch, checkpoint, counters: s.counters, lag: source.lag, splits: source.splits?.length, source, finished,
-      partitions: s.committer ? [...s.committer.known.values()] : [], message,
+      partitions: s.committer?.recent(MAX_RECENT_PARTITIONS) ?? [], partitionsTotal: s.committer?.partitionsTotal ?? 0, message,
     });
   };
   let code: number;

@@ -41,8 +41,10 @@ export interface RunnerProgress {
   /** The source's per-split figures (Kafka partitions), for lagMax and laggingPartitions. */
   source?: SourceMetrics;
   finished: boolean;
-  /** Partitions this process knows, any order (they are sorted and bounded here). */
+  /** The runner's most recently committed partitions (PartitionCommitter.recent), any order: sorted and bounded here. */
   partitions: readonly PartitionInfo[];
+  /** PartitionCommitter.partitionsTotal: partitions the lineage has written, restarts included. */
+  partitionsTotal: number;
   message?: string;
 }
 
@@ -69,7 +71,7 @@ export function runnerStatus(p: RunnerProgress): RunnerStatus {
   if (lagging.length > 0) s.laggingPartitions = lagging;
   s.finished = p.finished;
   s.recentPartitions = recentPartitions(p.partitions);
-  s.partitionsTotal = p.partitions.length;
+  s.partitionsTotal = p.partitionsTotal;
   if (p.message !== undefined) s.message = truncate(p.message, MAX_MESSAGE_LENGTH);
   return s;
 }

@@ -111,6 +111,12 @@ test('parallelism 3 → 2 while reading files: moved files resume where they wer
   const two = [0, 1].map((i) => new SluiceProcess(['run', job, '--runner', `${i}/2`, '--json']));
   for (const r of two) assert.equal((await r.exited).code, 0, r.stderr);
   await assertEachSeqOnce(dir, records, ` (first phase committed ${firstPhase.join(' + ')})`);
+  // A lineage's partition figures are its own over its restarts, as its counters are: runner 0
+  // does not take over those of lineage 2, which it retired (a scale-up restores them there).
+  for (const r of two) {
+    const s = r.events.find((e) => e.event === 'summary')!;
+    assert.deepEqual([s.partitions, (s.recentPartitions as Array<{ path: string; records: number }>).map((p) => [p.path, p.records])], [1, [['', s.recordsCommitted]]]);
+  }
 });
 
 for (const doomed of [2, 1]) {

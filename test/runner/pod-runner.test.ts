@@ -79,6 +79,7 @@ test('runs the job to its end, reports Succeeded with the committed counts, exit
   assert.equal(last.files, 1);
   assert.equal(typeof last.checkpointId, 'number');
   assert.equal(last.epoch, 1);
+  assert.deepEqual([last.partitionsTotal, last.recentPartitions?.map((p) => [p.path, p.files, p.records])], [1, [['', 1, 3]]]);
   assert.equal(client.applied[0]!.state, 'Running', 'the first status (after restore) says Running');
   const kinds = events().map((e) => e.event);
   assert.deepEqual([kinds[0], kinds.at(-1)], ['starting', 'summary']);
@@ -91,6 +92,9 @@ test('runs the job to its end, reports Succeeded with the committed counts, exit
   assert.equal(await runInPod(options('wordcount'), { client: again, log: capture().log, metricsHost: '127.0.0.1' }), 0);
   assert.equal(again.applied.at(-1)!.records, 3);
   assert.equal(again.applied.at(-1)!.epoch, 2);
+  // the partition figures too are the lineage's, restored from its record, not this process's
+  const restarted = again.applied.at(-1)!;
+  assert.deepEqual([restarted.partitionsTotal, restarted.recentPartitions?.map((p) => [p.path, p.files, p.records])], [1, [['', 1, 3]]]);
   assert.deepEqual(await readLines(await visibleFiles(path.join(dir, 'out'))), ['hello,1', 'world,1', 'hello,1']);
 });
 
