@@ -13,9 +13,19 @@ export interface Reporter {
   stop(): void;
 }
 
+/** Committed partitions a checkpoint line names (with thousands of partitions, the count says the rest). */
+const LISTED_PARTITIONS = 100;
+
+/** A checkpoint that took longer than its interval delayed the next one: said so in words. */
+export function overrun(e: CheckpointEvent): string | null {
+  return e.durationMs > e.intervalMs ? `took ${(e.durationMs / 1000).toFixed(1)} s, over the ${(e.intervalMs / 1000).toFixed(1)} s interval: the next checkpoint waited for it` : null;
+}
+
 /**
  * JSON lines. Checkpoint events carry the source's progress (lag, and per split — Kafka
- * partition or file — its position, lag and records/s) when `source` is given.
+ * partition or file — its position, lag and records/s) when `source` is given, the first
+ * LISTED_PARTITIONS committed partitions with their count, and `overrun` when the checkpoint
+ * outlasted its interval.
  */
 export function jsonReporter(out: NodeJS.WritableStream = process.stdout, source?: () => SourceMetrics): Reporter {
   const write = (kind: string, data: Record<string, unknown>): void => {
@@ -23,7 +33,16 @@ export function jsonReporter(out: NodeJS.WritableStream = process.stdout, source
   };
   return {
     event: write,
-    checkpoint: (e) => write('checkpoint', source ? { ...e, source: source() } : { ...e }),
+    checkpoint: (e) => {
+      const over = overrun(e);
+      const line: Record<string, unknown> = {
+        ...e,
+        committedPartitions: e.committedPartitions.slice(0, LISTED_PARTITIONS),
+        committedPartitionCount: e.committedPartitions.length,
+        ...(over === null ? {} : { overrun: over }),
+      };
+      write('checkpoint', source ? { ...line, source: source() } : line);
+    },
     start: () => {},
     stop: () => {},
   };
@@ -50,7 +69,7 @@ export function terminalReporter(runner: JobRunner, reader: SplitReader, out: No
     const parts = s.committer?.recent(5) ?? [];
     const text = [
       `records in ${s.counters.recordsIn.toLocaleString()}  (${Math.round(rate).toLocaleString()}/s)   committed ${s.counters.records.toLocaleString()} records, ${s.counters.files} files   skipped ${s.counters.skipped}`,
-      `checkpoint ${last ? `#${last.id} ${Math.round((now - lastAt) / 1000)}s ago (${last.durationMs} ms)` : 'none yet'}   epoch ${s.epoch}` + (m.lag !== undefined ? `   lag ${m.lag}` : '') + (m.lagMax !== undefined ? ` (max ${m.lagMax} in one partition)` : ''),
+      `checkpoint ${last ? `#${last.id} ${Math.round((now - lastAt) / 1000)}s ago (${last.durationMs} ms${overrun(last) === null ? '' : `: ${overrun(last)}`})` : 'none yet'}   epoch ${s.epoch}` + (m.lag !== undefined ? `   lag ${m.lag}` : '') + (m.lagMax !== undefined ? ` (max ${m.lagMax} in one partition)` : ''),
       // the partitions furthest behind first: they are the ones a user watches
       ...[...(m.splits ?? [])].sort((a, b) => (b.lag ?? -1) - (a.lag ?? -1)).slice(0, 6).map((sp) => `  ${sp.id}: ${sp.position}${sp.lag !== undefined ? `  lag ${sp.lag}` : ''}${sp.recordsPerSecond !== undefined ? `  ${Math.round(sp.recordsPerSecond)}/s` : ''}`),
       `partitions ${s.committer?.partitionsTotal ?? 0}` + (parts.length ? ': ' + parts.map((p) => `${p.path || '/'}${p.successFile ? ' ✓' : ''}`).join('  ') : ''),

@@ -179,7 +179,7 @@ export class CheckpointCoordinator {
     await this.x.reader.notifyCheckpointComplete(id, record.source);
     await store.prune(this.x.epoch);
     this.x.listener?.onCheckpoint?.({
-      id, epoch: this.x.epoch, durationMs: this.x.clock() - started, files: pending.length,
+      id, epoch: this.x.epoch, durationMs: this.x.clock() - started, intervalMs: c.checkpointIntervalMs, files: pending.length,
       records: pending.reduce((s, p) => s + p.records, 0), committedPartitions, counters, finished,
     });
   }

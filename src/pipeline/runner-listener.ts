@@ -5,6 +5,8 @@ export interface CheckpointEvent {
   id: number;
   epoch: number;
   durationMs: number;
+  /** The checkpoint interval: a checkpoint that took longer delayed the next one (one at a time). */
+  intervalMs: number;
   files: number;
   records: number;
   committedPartitions: string[];

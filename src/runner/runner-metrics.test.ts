@@ -5,7 +5,7 @@ import { RunnerMetrics } from './runner-metrics.ts';
 import { startMetricsServer } from './metrics-server.ts';
 
 const event = (id: number, records: number, bytes: number, files: number, durationMs: number): CheckpointEvent => ({
-  id, epoch: 1, durationMs, files: 1, records: 0, committedPartitions: [], finished: false,
+  id, epoch: 1, durationMs, intervalMs: 1000, files: 1, records: 0, committedPartitions: [], finished: false,
   counters: { recordsIn: records, records, bytes, files, skipped: 0 },
 });
 
