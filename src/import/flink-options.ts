@@ -90,6 +90,9 @@ const FILESYSTEM: OptionSection = {
     { key: 'doc:part-suffix', flink: 'OutputFileConfig part suffix (DataStream API)', ingestJob: '`sink.partSuffix`', default: 'none' },
     { key: 'doc:checkpoint-dir', flink: '`execution.checkpointing.dir` / `state.checkpoints.dir` (SET)', ingestJob: '`checkpoint.dir`', default: '`<sink.path>/_sluice`' },
     { key: 'doc:upload-part-size', flink: '— (Sluice)', ingestJob: '`sink.uploadPartSize` (OSS multipart part, ≥ 100KB)', default: '`8MB`' },
+    { key: 'doc:memory-budget', flink: '— (Sluice; Flink sizes managed memory per TaskManager)', ingestJob: '`sink.memoryBudget` (buffered rows + storage writers\' buffers)', default: '`64MB`, or a quarter of the container limit when less' },
+    { key: 'doc:max-open-files', flink: '— (Sluice)', ingestJob: '`sink.maxOpenFiles` (part files, OSS uploads, HDFS streams open at once)', default: '`256`' },
+    { key: 'doc:commit-concurrency', flink: '— (Sluice)', ingestJob: '`sink.commitConcurrency` (closes, publishes, `_SUCCESS` writes in flight per checkpoint)', default: '32 (local, OSS), 16 (HDFS)' },
   ],
   unsupported: [
     { keys: ['sink.partition-commit.policy.kind'], values: ['metastore'], reason: 'there is no Hive metastore to register partitions in', severity: 'needs-user' },
