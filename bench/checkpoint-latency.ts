@@ -14,16 +14,16 @@
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import * as path from 'node:path';
-import hdfs, { hdfsEnv } from '../test/stack/services/hdfs.ts';
-import oss from '../test/stack/services/oss.ts';
 import { parseIngestJob } from '../src/api/load.ts';
 import { runtimeConfig } from '../src/pipeline/runtime-config.ts';
 import { secretFromEnv } from '../src/secrets.ts';
 import { registerBuiltinStorages } from '../src/storage/builtin.ts';
 import { StorageResolver } from '../src/storage/resolve.ts';
 import type { Storage } from '../src/storage/types.ts';
+import { fmt, quantile } from './figures.ts';
 import { payloadInput } from './storage/payload-input.ts';
 import { payloadJobYaml, runSluiceJob } from './storage/run-job.ts';
+import { withRemoteTarget } from './storage/targets.ts';
 
 const RECORDS = 600_000;
 const RATE = 100_000;
@@ -38,13 +38,6 @@ interface Target {
 }
 
 interface Checkpoint { durationMs: number; files: number; finished: boolean }
-
-const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-
-function quantile(xs: number[], q: number): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
-}
 
 /** Run the job; its checkpoint events and the bytes per committed file. */
 async function runJob(file: string, env: Record<string, string>): Promise<{ checkpoints: Checkpoint[]; bytesPerFile: number }> {
@@ -114,25 +107,7 @@ export async function benchCheckpointLatency(work: string): Promise<void> {
     await rm(localOut, { recursive: true, force: true });
   }
 
-  const hdfsStarted = (await hdfs.status()) === null;
-  if (hdfsStarted) await hdfs.up();
-  try {
-    const env = hdfsEnv();
-    const base = `${env.HDFS_NAMENODE}/sluice-bench/checkpoint-${Date.now()}`;
-    await measure(work, input, { name: 'hdfs', sink: base, storage: `    hdfs: {namenodes: {"${new URL(env.HDFS_NAMENODE).host}": "${env.HDFS_WEBHDFS}"}}`, env: {} });
-  } finally {
-    if (hdfsStarted) await hdfs.down();
-  }
-
-  const ossStarted = (await oss.status()) === null;
-  const env = ossStarted ? await oss.up() : (await oss.status())!;
-  try {
-    await measure(work, input, {
-      name: 'oss', sink: `oss://${env.OSS_BUCKET}/sluice-bench/checkpoint-${Date.now()}`,
-      storage: `    oss: {endpoint: "${env.OSS_ENDPOINT}", region: ${env.OSS_REGION}, pathStyle: true, credentialsSecret: bench-oss}`,
-      env: { SLUICE_SECRET_BENCH_OSS_ACCESSKEYID: env.OSS_ACCESS_KEY_ID!, SLUICE_SECRET_BENCH_OSS_ACCESSKEYSECRET: env.OSS_ACCESS_KEY_SECRET! },
-    });
-  } finally {
-    if (ossStarted) await oss.down();
+  for (const name of ['hdfs', 'oss'] as const) {
+    await withRemoteTarget(name, 'checkpoint', (t) => measure(work, input, { name, sink: t.url('out'), storage: t.storage, env: t.env }));
   }
 }

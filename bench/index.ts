@@ -15,25 +15,30 @@
  *          oss://, beside the same files written and published straight through the storage
  *          layer (checkpoint-latency.ts).
  *
+ *   partitions: 3,000,000 `{"uid"}` records → CSV partitioned by MOD(uid, N) for N = 3 to 100,000
+ *          (local disk; 3 to 10,000 on hdfs:// and oss://): records/s beside the N = 3 run, peak
+ *          RSS, peak open fds, checkpoint durations by files published (partitions.ts).
+ *
  * BENCH_RECORDS overrides the local record count, BENCH_STORAGE_SHAPES (`records x width`,...) the hdfs/oss rows;
  *   formats: the local job with each sink format (CSV, CSV+gzip, CSV+zstd, JSON+gzip, Parquet snappy
  *          and zstd) beside plain CSV, on the seed shape and ~1 KB rows (formats.ts).
  *
- * BENCH_ONLY=local,formats,hdfs,oss,kafka,checkpoint picks sections. hdfs/oss start their service if it is not running
+ * BENCH_ONLY=local,formats,hdfs,oss,kafka,checkpoint,partitions picks sections. hdfs/oss start their service if it is not running
  * and stop only what they started.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { createWriteStream, existsSync } from 'node:fs';
 import { mkdir, rm, stat, writeFile } from 'node:fs/promises';
-import { once } from 'node:events';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchCheckpointLatency } from './checkpoint-latency.ts';
+import { fmt } from './figures.ts';
 import { benchFormats } from './formats.ts';
+import { benchPartitions } from './partitions.ts';
 import { benchHdfs } from './storage/hdfs-section.ts';
 import { benchOss } from './storage/oss-section.ts';
 import { storageShapes } from './storage/payload-input.ts';
 import { shared } from './shared.ts';
+import { uidInput as uidInputIn } from './uid-input.ts';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const WORK = path.join(REPO, '.cache', 'bench');
@@ -58,29 +63,7 @@ function runNode(args: string[], env: Record<string, string> = {}): Promise<Chil
   });
 }
 
-async function uidInput(n: number): Promise<string> {
-  const file = path.join(WORK, `uids-${n}.jsonl`);
-  if (existsSync(file)) return file;
-  await mkdir(WORK, { recursive: true });
-  const out = createWriteStream(file + '.tmp');
-  let s = 0x2545f491;
-  let chunk = '';
-  for (let i = 0; i < n; i++) {
-    s ^= s << 13; s ^= s >>> 17; s ^= s << 5;
-    chunk += `{"uid": ${(s >>> 0) % 101}}\n`;
-    if (chunk.length > 1 << 16) {
-      if (!out.write(chunk)) await once(out, 'drain');
-      chunk = '';
-    }
-  }
-  out.end(chunk);
-  await once(out, 'finish');
-  const { rename } = await import('node:fs/promises');
-  await rename(file + '.tmp', file);
-  return file;
-}
-
-const fmt = (n: number, d = 0): string => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
+const uidInput = (n: number): Promise<string> => uidInputIn(WORK, n);
 
 async function benchLocal(): Promise<void> {
   const input = await uidInput(RECORDS);
@@ -132,6 +115,7 @@ const sections: Record<string, () => Promise<void>> = {
   oss: () => benchOss(WORK, storageShapes()),
   kafka: async () => (await import('./kafka.ts')).benchKafka(),
   checkpoint: () => benchCheckpointLatency(WORK),
+  partitions: () => benchPartitions(WORK),
 };
 for (const [name, fn] of Object.entries(sections)) {
   if (ONLY && !ONLY.includes(name)) continue;

@@ -10,19 +10,7 @@ import { payloadInput, shapeLabel, type RowShape } from './payload-input.ts';
 import { servicePid, withOwnCpu, withServerCpu } from './cpu.ts';
 import { printStorageSection } from './report.ts';
 import { runLocalCeiling, runStorageJob } from './run-job.ts';
-
-type AliOptions = OSS.Options & { sldEnable?: boolean };
-
-async function listAll(client: OSS, prefix: string): Promise<Array<{ name: string; size: number }>> {
-  const out: Array<{ name: string; size: number }> = [];
-  let token: string | undefined;
-  for (;;) {
-    const res = await client.listV2({ prefix, 'max-keys': '1000', ...(token ? { 'continuation-token': token } : {}) }, {});
-    for (const o of res.objects ?? []) out.push({ name: o.name, size: o.size });
-    if (!res.isTruncated || !res.nextContinuationToken) return out;
-    token = res.nextContinuationToken;
-  }
-}
+import { listAll, ossClient } from './targets.ts';
 
 /** The bench job writes 3 partitions (pid = uid mod 3), so 3 objects are being uploaded at once. */
 const RAW_CONCURRENCY = 3;
@@ -45,11 +33,7 @@ export async function benchOss(work: string, shapes: RowShape[]): Promise<void> 
   const partSize = 8 << 20;
   const started = (await oss.status()) === null;
   const env = started ? await oss.up() : (await oss.status())!;
-  const options: AliOptions = {
-    endpoint: env.OSS_ENDPOINT!, sldEnable: true, region: `oss-${env.OSS_REGION}`, bucket: env.OSS_BUCKET,
-    accessKeyId: env.OSS_ACCESS_KEY_ID!, accessKeySecret: env.OSS_ACCESS_KEY_SECRET!, timeout: 120_000,
-  };
-  const client = new OSS(options);
+  const client = ossClient(env);
   const base = `sluice-bench/storage-${Date.now()}`;
   try {
     for (const [k, shape] of shapes.entries()) {

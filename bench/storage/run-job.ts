@@ -52,18 +52,65 @@ ${j.uploadPartSize ? `    uploadPartSize: ${j.uploadPartSize}\n` : ''}    partit
 ${j.storage === '' ? '' : `  storage:\n${j.storage}\n`}`;
 }
 
+export interface SluiceRunOptions {
+  env?: Record<string, string>;
+  /** Called once the process is spawned, with its pid (bin/sluice.mjs's shebang execs node, so it is node's own). */
+  onSpawn?: (pid: number) => void;
+  /**
+   * Stop the run after this long: SIGTERM (the runner takes a final checkpoint and exits 0 with a
+   * summary), then SIGKILL if it is still running `killAfterMs` later.
+   */
+  timeoutMs?: number;
+  killAfterMs?: number;
+}
+
+export interface SluiceRun {
+  events: Array<Record<string, unknown>>;
+  /** The run was stopped by `timeoutMs` (SIGTERM), and also SIGKILLed when it outlasted `killAfterMs`. */
+  stopped: boolean;
+  killed: boolean;
+}
+
 /** `sluice run <file> --json` from the built dist/; its events, or an error with its stderr's tail. */
-export async function runSluiceJob(file: string, env: Record<string, string> = {}): Promise<Array<Record<string, unknown>>> {
+export async function spawnSluiceJob(file: string, o: SluiceRunOptions = {}): Promise<SluiceRun> {
+  let stopped = false;
+  let killed = false;
   const { code, stdout, stderr } = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-    const c = spawn(path.join(REPO, 'bin/sluice.mjs'), ['run', file, '--json'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env, SLUICE_DIST: '1' } });
+    const c = spawn(path.join(REPO, 'bin/sluice.mjs'), ['run', file, '--json'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...o.env, SLUICE_DIST: '1' } });
+    if (c.pid !== undefined) o.onSpawn?.(c.pid);
+    const timers: NodeJS.Timeout[] = [];
+    if (o.timeoutMs !== undefined) {
+      timers.push(setTimeout(() => {
+        stopped = true;
+        c.kill('SIGTERM');
+        timers.push(setTimeout(() => ((killed = true), c.kill('SIGKILL')), o.killAfterMs ?? 120_000));
+      }, o.timeoutMs));
+    }
     let out = '';
     let err = '';
     c.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
     c.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    c.on('exit', (x) => resolve({ code: x, stdout: out, stderr: err }));
+    c.on('exit', (x) => {
+      for (const t of timers) clearTimeout(t);
+      resolve({ code: x, stdout: out, stderr: err });
+    });
   });
-  if (code !== 0) throw new Error(`${file}: sluice run exited ${code}: ${stderr.slice(-2000)}`);
-  return stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  if (code !== 0 && !killed) throw new Error(`${file}: sluice run exited ${code}: ${stderr.slice(-2000)}`);
+  const lines = stdout.split('\n').filter((l) => l.trim() !== '');
+  // a SIGKILLed run may have been cut mid-line
+  const events = lines.flatMap((l) => {
+    try {
+      return [JSON.parse(l) as Record<string, unknown>];
+    } catch (e) {
+      if (killed) return [];
+      throw e;
+    }
+  });
+  return { events, stopped, killed };
+}
+
+export async function runSluiceJob(file: string, env: Record<string, string> = {}): Promise<Array<Record<string, unknown>>> {
+  return (await spawnSluiceJob(file, { env })).events;
 }
 
 export async function runStorageJob(dir: string, j: StorageJob, env: Record<string, string> = {}): Promise<JobRun> {
