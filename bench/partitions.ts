@@ -95,7 +95,6 @@ interface Run {
   /** Checkpoints that published files: duration and files each. */
   checkpoints: Array<{ durationMs: number; files: number }>;
   files: number | null;
-  partitions: number | null;
   /** Why the figures cover less than the whole input, or null. */
   capped: string | null;
 }
@@ -124,7 +123,7 @@ async function runOne(work: string, input: string, where: Where, n: number): Pro
       if (capped === null && records !== RECORDS) throw new Error(`${where.name} N=${n}: committed ${records} of ${RECORDS}`);
       return {
         n, records, capped, checkpoints: published, rssMb, fds: peaks.fds,
-        seconds: summary.elapsedSeconds as number, files: summary.filesCommitted as number, partitions: summary.partitions as number,
+        seconds: summary.elapsedSeconds as number, files: summary.filesCommitted as number,
       };
     }
     // SIGKILLed while its final checkpoint ran: the figures up to its last completed checkpoint
@@ -132,7 +131,7 @@ async function runOne(work: string, input: string, where: Where, n: number): Pro
     const last = checkpoints.at(-1);
     const records = last?.counters.records ?? 0;
     return {
-      n, records, checkpoints: published, rssMb, fds: peaks.fds, partitions: null, files: last?.counters.files ?? null,
+      n, records, checkpoints: published, rssMb, fds: peaks.fds, files: last?.counters.files ?? null,
       seconds: last === undefined || restore === undefined ? TIMEOUT_S : (Date.parse(last.time) - Date.parse(restore.time as string)) / 1000,
       capped: `stopped after ${TIMEOUT_S} s (BENCH_PARTITIONS_TIMEOUT), and killed when its final checkpoint outlasted ${KILL_AFTER_S} s more: `
         + `${fmt(records)} of ${fmt(RECORDS)} records committed at its last completed checkpoint (${last === undefined ? 'none' : `#${checkpoints.length}`}); records/s and files are up to it`,
@@ -168,7 +167,6 @@ function printTargets(runs: Run[]): void {
   }
   for (const r of runs) {
     if (r.capped !== null) console.log(`note     : N = ${fmt(r.n)} ${r.capped}`);
-    if (r.partitions !== null && r.capped === null && r.partitions !== r.n) console.log(`note     : N = ${fmt(r.n)}: the summary counts ${fmt(r.partitions)} partitions`);
   }
 }
 
