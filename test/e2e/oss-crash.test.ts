@@ -88,7 +88,7 @@ async function finishAndCheck(t: TestContext, s: Setup, records: number, prefix:
   assert.equal(summary?.recordsCommitted, records);
   await s.emu.clearFaults();
   const oss = client(s.emu);
-  const out = await checkExactlyOnce(ossTree(oss, prefix), records, seed, decode);
+  const out = await checkExactlyOnce(ossTree(oss, prefix), records, seed, decode === undefined ? {} : { decode });
   assert.ok(out.visibleFiles > 3, `only ${out.visibleFiles} visible objects: the small fileSize did not roll`);
   assert.deepEqual(await openUploads(oss, `${prefix}/`), [], `multipart uploads left open under ${prefix}/ (seed ${seed})`);
   t.diagnostic(`${out.visibleFiles} visible objects, ${out.bytes} bytes`);

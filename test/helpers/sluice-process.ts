@@ -1,6 +1,8 @@
 /**
  * Runs `sluice` as a child process, the way a user or a pod would, and lets a test await the
- * JSON-line events it prints (restore, checkpoint, summary) instead of sleeping.
+ * JSON-line events it prints (restore, checkpoint, summary) instead of sleeping. `openFiles`
+ * starts it under a file-descriptor limit (`ulimit -n`, soft and hard, so Node cannot raise it),
+ * as a container's or a shell's limit would hold it; the child's pid is still sluice's own (exec).
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
@@ -14,6 +16,11 @@ export interface SluiceEvent {
   [k: string]: unknown;
 }
 
+export interface SluiceProcessOptions {
+  /** RLIMIT_NOFILE (soft and hard) for the process: it dies with EMFILE past that many descriptors. */
+  openFiles?: number;
+}
+
 export class SluiceProcess {
   readonly child: ChildProcess;
   readonly events: SluiceEvent[] = [];
@@ -21,8 +28,11 @@ export class SluiceProcess {
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   private waiters: Array<{ pred: (e: SluiceEvent) => boolean; resolve: (e: SluiceEvent) => void }> = [];
 
-  constructor(args: string[], env: Record<string, string> = {}) {
-    this.child = spawn(BIN, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  constructor(args: string[], env: Record<string, string> = {}, options: SluiceProcessOptions = {}) {
+    const [cmd, argv] = options.openFiles === undefined
+      ? [BIN, args]
+      : ['bash', ['-c', `ulimit -n ${Math.floor(options.openFiles)} && exec "$@"`, 'sluice', BIN, ...args]];
+    this.child = spawn(cmd, argv, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     let buf = '';
     this.child.stdout!.setEncoding('utf8').on('data', (d: string) => {
       buf += d;

@@ -12,7 +12,12 @@
  *
  * A step whose runner exits 0 means the job finished early: the plan stops there (the caller asserts
  * enough kills landed). Any other exit is a failure that names the step and the runner's stderr.
+ *
+ * With `openFiles`, every runner starts under that file-descriptor limit and its descriptors are
+ * sampled from /proc: the result has the peak, the count when the runner had just restored
+ * (before its sink opened anything), and the limit each runner really ran under.
  */
+import { FdSampler } from '../../helpers/fd-sampler.ts';
 import { SluiceProcess } from '../../helpers/sluice-process.ts';
 import type { SluiceEvent } from '../../helpers/sluice-process.ts';
 import { withDeadline } from './deadline.ts';
@@ -36,6 +41,8 @@ export interface CrashPlanOptions {
    * of input before its kills land.
    */
   maxRate?: number;
+  /** Start every runner under this RLIMIT_NOFILE (`ulimit -n`) and sample its descriptors. */
+  openFiles?: number;
 }
 
 export interface CrashPlanResult {
@@ -48,6 +55,12 @@ export interface CrashPlanResult {
   log: string[];
   /** Everything the runners printed (stdout events and stderr), to check that no secret leaks. */
   output: string;
+  /** With `openFiles`: the most descriptors any runner held at a sample. */
+  peakFds: number;
+  /** With `openFiles`: the most descriptors a runner held when it reported its restore. */
+  fdsAtRestore: number;
+  /** With `openFiles`: the soft RLIMIT_NOFILE each runner that restored ran under. */
+  openFilesLimits: number[];
 }
 
 const isCheckpoint = (e: SluiceEvent): boolean => e.event === 'checkpoint';
@@ -57,7 +70,7 @@ function describe(step: CrashStep): string {
 }
 
 export async function runCrashPlan(o: CrashPlanOptions): Promise<CrashPlanResult> {
-  const result: CrashPlanResult = { kills: 0, failedDuringDisruption: 0, rodeOut: 0, finishedEarly: false, log: [], output: '' };
+  const result: CrashPlanResult = { kills: 0, failedDuringDisruption: 0, rodeOut: 0, finishedEarly: false, log: [], output: '', peakFds: 0, fdsAtRestore: 0, openFilesLimits: [] };
   const deadline = o.stepDeadlineMs ?? 120_000;
   for (const step of o.steps) {
     const env = {
@@ -65,7 +78,15 @@ export async function runCrashPlan(o: CrashPlanOptions): Promise<CrashPlanResult
       ...(o.maxRate !== undefined ? { SLUICE_TEST_MAX_RATE: String(o.maxRate) } : {}),
       ...(step.kind === 'failpoint' ? { SLUICE_FAILPOINTS: step.failpoints } : {}),
     };
-    const p = new SluiceProcess(['run', o.job, '--json'], env);
+    const p = new SluiceProcess(['run', o.job, '--json'], env, o.openFiles === undefined ? {} : { openFiles: o.openFiles });
+    const fds = o.openFiles === undefined ? null : new FdSampler(p);
+    if (fds !== null) {
+      void fds.atRestore.then((r) => {
+        if (r === null) return;
+        result.openFilesLimits.push(r.limit);
+        result.fdsAtRestore = Math.max(result.fdsAtRestore, r.fds);
+      });
+    }
     const t0 = Date.now();
     try {
       const outcome = await withDeadline(`${describe(step)} (stderr: ${p.stderr.slice(-500)})`, deadline, runStep(p, step, o.random));
@@ -93,6 +114,10 @@ export async function runCrashPlan(o: CrashPlanOptions): Promise<CrashPlanResult
     } finally {
       if (p.child.exitCode === null && p.child.signalCode === null) p.kill('SIGKILL');
       await p.exited;
+      if (fds !== null) {
+        fds.stop();
+        result.peakFds = Math.max(result.peakFds, fds.peak);
+      }
       result.output += `${JSON.stringify(p.events)}\n${p.stderr}\n`;
     }
   }

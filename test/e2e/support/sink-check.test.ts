@@ -46,3 +46,30 @@ test('every kind of wrong sink fails with a message naming the record or file', 
     await assert.rejects(checkExactlyOnce(sink(mutate), N, 1), message, name);
   }
 });
+
+test('with partitions: N, records are checked against PMOD(seq, N) and every one of the N partitions needs _SUCCESS', async () => {
+  const P = 12;
+  const correct = (): Map<string, string> => {
+    const files = new Map<string, string>();
+    for (let p = 0; p < P; p++) files.set(`pid=${p}/_SUCCESS`, '');
+    for (let i = 0; i < N; i++) {
+      const k = `pid=${i % P}/part-${Math.floor(i / P) % 2}`;
+      files.set(k, `${files.get(k) ?? ''}${i},${uidOf(i)}\n`);
+    }
+    return files;
+  };
+  const tree = (files: Map<string, string>): SinkTree => ({
+    files: async () => [...files].map(([rel, t]) => ({ rel, size: Buffer.byteLength(t) })),
+    read: async (rel) => Buffer.from(files.get(rel)!),
+  });
+  assert.equal((await checkExactlyOnce(tree(correct()), N, 1, { partitions: P })).visibleFiles, 2 * P);
+  const noSuccess = correct();
+  noSuccess.delete('pid=11/_SUCCESS');
+  await assert.rejects(checkExactlyOnce(tree(noSuccess), N, 1, { partitions: P }), /pid=11\/_SUCCESS is missing/);
+  const misplaced = correct();
+  misplaced.set('pid=10/part-9', `1,${uidOf(1)}\n`);
+  misplaced.set('pid=1/part-0', misplaced.get('pid=1/part-0')!.replace(`1,${uidOf(1)}\n`, ''));
+  await assert.rejects(checkExactlyOnce(tree(misplaced), N, 1, { partitions: P }), /seq 1 is in pid=10, not pid=1/);
+  // the seed's uid partitioning does not hold here: checked without `partitions`, it fails
+  await assert.rejects(checkExactlyOnce(tree(correct()), N, 1), /_SUCCESS is missing|is in pid=/);
+});
