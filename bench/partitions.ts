@@ -138,7 +138,8 @@ async function runOne(work: string, input: string, where: Where, n: number): Pro
     };
   } finally {
     await sampler?.stop(); // when the run threw
-    await where.remove(n);
+    // a failed clean-up must neither hide the run's own error nor end the section
+    await where.remove(n).catch((e: unknown) => console.log(`note     : could not delete the output of N = ${fmt(n)}: ${(e as Error).message}`));
   }
 }
 
