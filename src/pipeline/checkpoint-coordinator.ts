@@ -7,10 +7,11 @@
  *   1. the barrier, synchronous for the pipeline: the source position is taken and every part
  *      file rolled;
  *   2. in the background, while the pipeline goes on into new part files (docs/exactly-once.md, "Checkpoint"):
- *      close the rolled files (an upload on HDFS/OSS) → write the chk record
+ *      close the rolled files (an upload on HDFS/OSS; the record and marker are staged
+ *      meanwhile where the files' pending form is known first) → write the chk record
  *      (create-if-absent) → list epochs (fenced? stop without publishing) → publish the files
  *      (commitConcurrency at once) → fenced? → rewrite the `committed` marker → commit partitions →
- *      tell the source → prune old records.
+ *      tell the source; then prune old records.
  * One checkpoint at a time: the next barrier waits for the previous one. End of input is a last
  * checkpoint marked finished.
  */
@@ -20,7 +21,7 @@ import type { PartitionCommitter } from '../sink/partition-committer.ts';
 import type { SplitReader } from '../sources/types.ts';
 import type { BadRecordHandler } from './bad-records.ts';
 import type { CheckpointStore } from './checkpoint-store.ts';
-import type { CheckpointRecord, Counters } from './checkpoint-record.ts';
+import type { CheckpointRecord, CommittedMarker, Counters } from './checkpoint-record.ts';
 import { markerFor, RECORD_VERSION } from './checkpoint-record.ts';
 import { failpoint } from './failpoints.ts';
 import type { PartStorages } from './part-storages.ts';
@@ -43,6 +44,8 @@ export interface CoordinatorContext {
   jobUuid: string;
   /** The restored record's id and totals, or null/zeros on a first start. */
   lastCheckpointId: number | null;
+  /** The `committed` marker restore wrote. */
+  marker: CommittedMarker;
   counters: Counters;
   /** This runner's event-time watermark now (ms), or null. */
   watermark(finished: boolean): number | null;
@@ -65,6 +68,8 @@ export class CheckpointCoordinator {
   /** Totals as of the last completed checkpoint; `recordsIn` counts on as the pipeline reads. */
   counters: Counters;
   lastCheckpointId: number | null;
+  /** This lineage's `committed` marker as this process last wrote it. */
+  private marker: CommittedMarker;
   private lastId: number;
   /** A checkpoint whose files are still closing or being published, while the pipeline goes on. */
   private inFlight: Promise<void> | null = null;
@@ -74,6 +79,7 @@ export class CheckpointCoordinator {
     this.x = x;
     this.counters = { ...x.counters };
     this.lastCheckpointId = x.lastCheckpointId;
+    this.marker = x.marker;
     this.lastId = x.lastCheckpointId ?? 0;
   }
 
@@ -127,8 +133,8 @@ export class CheckpointCoordinator {
 
   private async completeCheckpoint(b: Barrier, sinkSnapshot: SinkSnapshot): Promise<void> {
     const { id, started, finished } = b;
-    const { config: c, store, committer, storages } = this.x;
-    const { pending, activity } = await sinkSnapshot();
+    const { config: c, store, committer } = this.x;
+    const { pending, activity, durable } = await sinkSnapshot();
     const all: PendingPart[] = [...pending, ...b.dead];
     committer.addActivity(activity, id, started);
     const counters: Counters = { ...this.counters };
@@ -156,7 +162,51 @@ export class CheckpointCoordinator {
       partitions: committer.totals(),
       finished,
     };
-    await store.write(record);
+    // The record and the marker are staged while the files finish (on HDFS each is a CREATE
+    // that waits for completeFile); the record becomes visible only once every file is durable.
+    const marker = markerFor(record, new Date(this.x.clock()).toISOString());
+    const [closed, staging] = await Promise.allSettled([durable, Promise.all([store.stageRecord(record), store.stageCommitted(marker)])]);
+    if (closed.status === 'rejected') {
+      if (staging.status === 'fulfilled') await Promise.all(staging.value.map((f) => f.discard()));
+      throw closed.reason;
+    }
+    if (staging.status === 'rejected') throw staging.reason;
+    const [stagedRecord, stagedMarker] = staging.value;
+    try {
+      await this.publish(record, all, stagedRecord);
+    } catch (e) {
+      await stagedMarker.discard();
+      throw e;
+    }
+    // The live totals are a copy: the pipeline counts `recordsIn` on in them while the marker
+    // (which must agree with the record, see CheckpointStore.restorePoint) is written.
+    this.counters = { ...counters };
+    this.lastCheckpointId = id;
+    await stagedMarker.put();
+    this.marker = marker;
+    const committedPartitions = await this.commitPartitions();
+    await this.x.reader.notifyCheckpointComplete(id, record.source);
+    this.x.listener?.onCheckpoint?.({
+      id, epoch: this.x.epoch, durationMs: this.x.clock() - started, intervalMs: c.checkpointIntervalMs, files: pending.length,
+      records: pending.reduce((s, p) => s + p.records, 0), committedPartitions, counters, finished,
+    });
+    // housekeeping after the checkpoint is complete (the next one waits for it, as Flink's
+    // subsumed checkpoints are discarded after the new one completes)
+    await store.prune(this.x.epoch);
+  }
+
+  /**
+   * The record made visible, the fence checked, every file published, the fence checked again:
+   * after this, the staged marker may name the record (protocol steps 3-6).
+   */
+  private async publish(record: CheckpointRecord, all: PendingPart[], stagedRecord: { write(): Promise<void>; discard(): Promise<void> }): Promise<void> {
+    const { config: c, store, storages } = this.x;
+    try {
+      await stagedRecord.write();
+    } catch (e) {
+      await stagedRecord.discard();
+      throw e;
+    }
     failpoint('after-record');
     if (all.length > 0) failpoint('after-record-with-files');
     await store.checkFence(this.x.epoch);
@@ -170,24 +220,14 @@ export class CheckpointCoordinator {
     // A newer process may have restored since the check above: its marker must not be replaced
     // by this one's (and what this one pruned could be the record the newer marker names).
     await store.checkFence(this.x.epoch);
-    // The live totals are a copy: the pipeline counts `recordsIn` on in them while the marker
-    // (which must agree with the record, see CheckpointStore.restorePoint) is written.
-    this.counters = { ...counters };
-    this.lastCheckpointId = id;
-    await store.writeCommitted(markerFor(record, new Date(this.x.clock()).toISOString()));
-    const committedPartitions = await this.commitPartitions();
-    await this.x.reader.notifyCheckpointComplete(id, record.source);
-    await store.prune(this.x.epoch);
-    this.x.listener?.onCheckpoint?.({
-      id, epoch: this.x.epoch, durationMs: this.x.clock() - started, intervalMs: c.checkpointIntervalMs, files: pending.length,
-      records: pending.reduce((s, p) => s + p.records, 0), committedPartitions, counters, finished,
-    });
   }
 
   /** Commit the partitions every runner's `committed` marker (and watermark) has passed. */
   private async commitPartitions(): Promise<string[]> {
     const { config: c, store } = this.x;
-    const markers = c.parallelism === 1 ? null : await store.readCommitted(c.parallelism);
+    // this runner's own marker is the one it wrote last (or read at restore): not read again
+    const own = this.marker;
+    const markers = c.parallelism === 1 ? null : await store.readCommitted(c.parallelism, c.runner, own);
     let minId = this.lastCheckpointId ?? -1;
     let wm = this.x.watermark(false);
     let allFinished = false;
@@ -197,8 +237,7 @@ export class CheckpointCoordinator {
       const wms = markers.map((m) => (m === null ? null : m.finished ? Infinity : m.watermark));
       wm = wms.some((w) => w === null) ? null : Math.min(...(wms as number[]));
     } else {
-      const own = await store.readCommitted(1);
-      allFinished = own[0]?.finished === true;
+      allFinished = own?.finished === true;
     }
     if (allFinished) {
       minId = Infinity;

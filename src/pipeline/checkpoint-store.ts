@@ -19,7 +19,8 @@
  * temp file here; the next process to claim the lineage sweeps them (sweepTemps).
  */
 import { randomUUID } from 'node:crypto';
-import type { Storage } from '../storage/types.ts';
+import { stageFile } from '../storage/staged.ts';
+import type { StagedFile, Storage } from '../storage/types.ts';
 import { FencedError, SluiceError } from '../errors.ts';
 import { isDeepStrictEqual } from 'node:util';
 import type { CheckpointRecord, CommittedMarker } from './checkpoint-record.ts';
@@ -205,20 +206,42 @@ export class CheckpointStore {
 
   /** Step 3: create-if-absent. A name that exists means a bug or a second owner: never overwrite. */
   async write(record: CheckpointRecord): Promise<void> {
+    await (await this.stageRecord(record)).write();
+  }
+
+  /**
+   * The record written where nothing sees it yet (Storage.stage: on HDFS the CREATE, while the
+   * checkpoint's part files finish); `write()` makes it visible (create-if-absent, one RENAME).
+   */
+  async stageRecord(record: CheckpointRecord): Promise<{ write(): Promise<void>; discard(): Promise<void> }> {
     const file = this.recordFile(record.epoch, record.id);
-    if (!(await this.storage.createIfAbsent(file, encodeRecord(record)))) {
-      throw new SluiceError(`checkpoint record ${file} already exists; another process writes this lineage`);
-    }
+    const staged = await stageFile(this.storage, file, encodeRecord(record));
+    return {
+      write: async () => {
+        if (!(await staged.createIfAbsent())) {
+          throw new SluiceError(`checkpoint record ${file} already exists; another process writes this lineage`);
+        }
+      },
+      discard: () => staged.discard(),
+    };
   }
 
   async writeCommitted(marker: CommittedMarker): Promise<void> {
-    await this.storage.put(this.storage.join(this.dir, 'committed'), encodeMarker(this.job, this.runner, marker));
+    await (await this.stageCommitted(marker)).put();
   }
 
-  /** Every runner's committed marker (index → marker), for partition commit across runners. */
-  async readCommitted(parallelism: number): Promise<Array<CommittedMarker | null>> {
+  /** The `committed` marker staged like a record; `put()` replaces the marker with it. */
+  async stageCommitted(marker: CommittedMarker): Promise<StagedFile> {
+    return stageFile(this.storage, this.storage.join(this.dir, 'committed'), encodeMarker(this.job, this.runner, marker));
+  }
+
+  /**
+   * Every runner's committed marker (index → marker), for partition commit across runners; the
+   * caller's own (`self`, as it last wrote it) is not read again.
+   */
+  async readCommitted(parallelism: number, selfIndex?: number, self?: CommittedMarker): Promise<Array<CommittedMarker | null>> {
     const out: Array<CommittedMarker | null> = [];
-    for (let r = 0; r < parallelism; r++) out.push(await this.lineage(r).readMarker());
+    for (let r = 0; r < parallelism; r++) out.push(r === selfIndex && self !== undefined ? self : await this.lineage(r).readMarker());
     return out;
   }
 

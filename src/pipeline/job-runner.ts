@@ -151,6 +151,7 @@ export class JobRunner {
       sink: this.sink, badRecords: this.badRecords, committer: this.committer, clock: this.clock, listener: this.d.listener,
       epoch: r.epoch, jobUuid: r.jobUuid,
       lastCheckpointId: rec?.id ?? null,
+      marker: r.marker,
       counters: rec?.counters ?? { recordsIn: 0, records: 0, bytes: 0, files: 0, skipped: 0 },
       watermark: (finished) => this.watermark(finished),
       stopRequested: () => this.stopRequested,

@@ -23,7 +23,7 @@ import type { SplitReader } from '../sources/types.ts';
 import type { PendingFile, Storage } from '../storage/types.ts';
 import { forEachBounded } from '../bounded.ts';
 import type { CheckpointStore } from './checkpoint-store.ts';
-import type { AwaitingPartition, CheckpointRecord, PartitionTotals } from './checkpoint-record.ts';
+import type { AwaitingPartition, CheckpointRecord, CommittedMarker, PartitionTotals } from './checkpoint-record.ts';
 import { hasPosition, markerFor, takeoverRecord } from './checkpoint-record.ts';
 import { failpoint } from './failpoints.ts';
 import { mergedSource, retireVanishedLineages } from './lineage-settlement.ts';
@@ -50,6 +50,8 @@ export interface RestoredState {
   jobUuid: string;
   /** The newest record of this lineage, now fully published; null on a first start. */
   record: CheckpointRecord | null;
+  /** The `committed` marker this process wrote for it. */
+  marker: CommittedMarker;
   /** Where the source opens (merged over every lineage); undefined: fresh. */
   source: unknown;
   /** Partitions awaiting commit: this record's, and those of the lineages this runner retired. */
@@ -103,10 +105,11 @@ export async function restore(x: RestoreContext): Promise<RestoredState> {
   // Everything in `own` is published now: say so, so other runners may trust this record
   // (unless a newer process restored meanwhile: its marker stands).
   await store.checkFence(epoch);
-  await store.writeCommitted(markerFor(own, new Date(x.clock()).toISOString()));
+  const marker = markerFor(own, new Date(x.clock()).toISOString());
+  await store.writeCommitted(marker);
   const source = await mergedSource(settlement, x.reader, rec);
   return {
-    epoch, jobUuid, record: rec, source,
+    epoch, jobUuid, record: rec, source, marker,
     awaiting: mergeAwaiting(rec?.awaiting ?? [], retired.awaiting),
     partitions: rec?.partitions ?? { total: 0, recent: [] },
     recommitted: rec?.pending.length ?? 0,

@@ -23,7 +23,8 @@
 import type { Row } from '../api/types.ts';
 import { CompressedPartWriter, type StreamCodec } from '../formats/compression/index.ts';
 import type { BulkWriter, BulkWriterFactory } from '../formats/parquet/parquet-bulk-writer.ts';
-import type { PartWriter, PendingFile, Storage } from '../storage/types.ts';
+import { sealPart } from '../storage/staged.ts';
+import type { PartWriter, PendingFile, PreparedOpen, Storage } from '../storage/types.ts';
 import { checkPartitionPath, partitionPath, PartitionValueError } from './partition-path.ts';
 import type { PartFileInfo, RollingPolicyOptions } from './rolling-policy.ts';
 import { shouldRollOnEvent, shouldRollOnProcessingTime } from './rolling-policy.ts';
@@ -146,6 +147,8 @@ class InProgressPart implements PartFileInfo {
   /** Lines not yet encoded into the buffers (a V8 rope: appending is cheap). */
   pending = '';
   writer: PartWriter | null = null;
+  /** Storage.prepareOpen in flight or done (null: not started, or the storage has none). */
+  prepared: Promise<PreparedOpen | undefined> | null = null;
   /** Bulk formats: the part's writer; its rows never pass through the text buffers. */
   bulk: BulkWriter | null = null;
   /** The bucket (partition) it belongs to. */
@@ -261,10 +264,18 @@ class Generation {
   pending: PendingPart[] = [];
   activity = new Map<string, PartitionActivity>();
   closes: Promise<void>[] = [];
+  /** Per close: settles once its pending file is known (PartWriter.seal), or the close failed. */
+  seals: Promise<void>[] = [];
 }
 
-/** A checkpoint's side of the sink, taken at its barrier: resolves once its files are all closed. */
-export type SinkSnapshot = () => Promise<{ pending: PendingPart[]; activity: Map<string, PartitionActivity> }>;
+/**
+ * A checkpoint's side of the sink, taken at its barrier: resolves once every file's pending
+ * file is known, with `durable`, which settles once they are all closed (rejects if one failed).
+ */
+export type SinkSnapshot = () => Promise<{ pending: PendingPart[]; activity: Map<string, PartitionActivity>; durable: Promise<void> }>;
+
+/** Part files prepared at once in the background (Storage.prepareOpen). */
+const PREPARE_CONCURRENCY = 4;
 
 export const DEFAULT_SINK_MEMORY_BUDGET = 64 << 20;
 export const DEFAULT_MAX_OPEN_FILES = 256;
@@ -293,6 +304,10 @@ export class FileSink {
   private openCount = 0;
   /** Woken when a writer closes or a writeOut ends (openWriter waits for a slot on it). */
   private waiters: Array<() => void> = [];
+  /** Parts whose files are to be prepared (prepareMore), from prepareHead on. */
+  private toPrepare: InProgressPart[] = [];
+  private prepareHead = 0;
+  private preparing = 0;
   private closeFailure: unknown;
   private counter: number;
   /** Memory the in-progress parts hold (InProgressPart.memory summed), not counting their writers. */
@@ -394,7 +409,36 @@ export class FileSink {
 
   private newPart(b: Bucket, now: number): InProgressPart {
     const name = `${this.o.namePrefix}${this.counter++}${this.o.suffix}`;
-    return new InProgressPart(b, this.o.storage.join(b.dir, name), now);
+    const part = new InProgressPart(b, this.o.storage.join(b.dir, name), now);
+    if (this.o.storage.prepareOpen !== undefined) {
+      this.toPrepare.push(part);
+      this.prepareMore();
+    }
+    return part;
+  }
+
+  /**
+   * Prepare the queued parts' files (Storage.prepareOpen: on local disk, create them) a few at
+   * a time in the background, so the barrier that writes 10,000 partitions out only reopens
+   * their files. A part opened before its turn is skipped.
+   */
+  private prepareMore(): void {
+    const storage = this.o.storage;
+    while (this.preparing < PREPARE_CONCURRENCY && this.prepareHead < this.toPrepare.length) {
+      const part = this.toPrepare[this.prepareHead++]!;
+      if (part.writer !== null || part.prepared !== null) continue;
+      this.preparing++;
+      part.prepared = storage.prepareOpen!(part.target)
+        .catch(() => undefined) // open() then creates it, and reports what fails
+        .finally(() => {
+          this.preparing--;
+          this.prepareMore();
+        });
+    }
+    if (this.prepareHead === this.toPrepare.length) {
+      this.toPrepare = [];
+      this.prepareHead = 0;
+    }
   }
 
   private roll(b: Bucket): void {
@@ -556,7 +600,9 @@ export class FileSink {
     }
     this.openCount++;
     try {
-      const w = await this.o.storage.open(part.target);
+      const prepared = (await part.prepared) ?? undefined;
+      part.prepared = Promise.resolve(undefined); // not prepared again once queued
+      const w = await this.o.storage.open(part.target, prepared);
       part.writer = this.o.compression ? new CompressedPartWriter(w, this.o.compression) : w;
     } catch (e) {
       this.openCount--;
@@ -599,7 +645,8 @@ export class FileSink {
     for (const f of w) f();
   }
 
-  private async close(part: InProgressPart): Promise<void> {
+  /** `sealed` is called once the pending file is known (before it is durable), or never if the close fails first. */
+  private async close(part: InProgressPart, sealed: () => void): Promise<void> {
     const b = part.owner;
     const gen = part.gen!;
     if (part.bulk !== null) await this.writeOutBulk(part, part.bulk, true);
@@ -611,12 +658,19 @@ export class FileSink {
     if (part.writer === null) return; // never received a record
     let file: PendingFile;
     try {
-      file = await part.writer.closeForCommit();
+      const s = await sealPart(part.writer);
+      file = s.pending;
+      this.addPending(gen, b, part, file);
+      sealed();
+      await s.durable;
     } finally {
       this.open.delete(part);
       this.openCount--;
       this.wake();
     }
+  }
+
+  private addPending(gen: Generation, b: Bucket, part: InProgressPart, file: PendingFile): void {
     gen.pending.push({ file, partition: b.path, records: part.records });
     let a = gen.activity.get(b.path);
     if (a === undefined) gen.activity.set(b.path, (a = { records: 0, files: 0, bytes: 0 }));
@@ -687,12 +741,17 @@ export class FileSink {
   private trackClose(part: InProgressPart): void {
     part.closing = true;
     const gen = part.gen!;
-    const c: Promise<void> = this.close(part)
+    let sealed!: () => void;
+    gen.seals.push(new Promise<void>((r) => (sealed = r)));
+    const c: Promise<void> = this.close(part, sealed)
       .catch((e: unknown) => {
         this.closeFailure ??= e;
         this.wake();
       })
-      .finally(() => this.closing.delete(c));
+      .finally(() => {
+        sealed();
+        this.closing.delete(c);
+      });
     this.closing.add(c);
     gen.closes.push(c);
   }
@@ -727,15 +786,19 @@ export class FileSink {
     this.gen = new Generation();
     return async () => {
       await this.startCloses(rolled);
-      await Promise.all(gen.closes);
+      await Promise.all(gen.seals);
       this.throwIfCloseFailed();
-      return { pending: gen.pending, activity: gen.activity };
+      const durable = Promise.all(gen.closes).then(() => this.throwIfCloseFailed());
+      durable.catch(() => {}); // the checkpoint awaits it
+      return { pending: gen.pending, activity: gen.activity, durable };
     };
   }
 
-  /** A checkpoint with nothing written meanwhile: barrier and snapshot at once. */
+  /** A checkpoint with nothing written meanwhile: barrier and snapshot at once, every file closed. */
   async snapshotState(): Promise<{ pending: PendingPart[]; activity: Map<string, PartitionActivity> }> {
-    return this.beginSnapshot()();
+    const { pending, activity, durable } = await this.beginSnapshot()();
+    await durable;
+    return { pending, activity };
   }
 
   /** Abort every open part file (shutdown without a checkpoint, e.g. when fenced). */

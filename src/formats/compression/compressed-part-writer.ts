@@ -8,7 +8,8 @@
  * `fileSize` limits. Compression runs on libuv's thread pool, beside the pipeline's thread.
  */
 import type { Transform } from 'node:stream';
-import type { PartWriter, PendingFile } from '../../storage/types.ts';
+import { sealPart } from '../../storage/staged.ts';
+import type { PartWriter, PendingFile, SealedPart } from '../../storage/types.ts';
 import { CODEC_STATE_BYTES, compressor, type StreamCodec } from './codecs.ts';
 
 export class CompressedPartWriter implements PartWriter {
@@ -62,12 +63,22 @@ export class CompressedPartWriter implements PartWriter {
   }
 
   async closeForCommit(): Promise<PendingFile> {
+    await this.#finish();
+    return this.#inner.closeForCommit();
+  }
+
+  /** The stream finished and handed over, the inner writer seals (when it can). */
+  async seal(): Promise<SealedPart> {
+    await this.#finish();
+    return sealPart(this.#inner);
+  }
+
+  async #finish(): Promise<void> {
     if (this.#failure) throw this.#failure;
     this.#z.end();
     await this.#ended;
     this.#stateBytes = 0;
     await this.#drain();
-    return this.#inner.closeForCommit();
   }
 
   async abort(): Promise<void> {

@@ -71,12 +71,20 @@ export class HdfsPartWriter implements PartWriter {
   }
 
   async closeForCommit(): Promise<HdfsPendingFile> {
+    const { pending, durable } = await this.seal();
+    await durable;
+    return pending;
+  }
+
+  /** The pending file is known once the last request is sent: its names and the bytes accepted. */
+  async seal(): Promise<{ pending: HdfsPendingFile; durable: Promise<void> }> {
     await this.inFlight;
     this.inFlight = null;
     this.assertOpen('closeForCommit');
-    if (!this.created || this.pendingBytes > 0) await this.flush();
+    const durable = !this.created || this.pendingBytes > 0 ? this.flush() : Promise.resolve();
+    durable.catch(() => {}); // the caller awaits it
     this.state = 'closed';
-    return { target: this.target, temp: this.temp, bytes: this.bytes };
+    return { pending: { target: this.target, temp: this.temp, bytes: this.bytes }, durable };
   }
 
   async abort(): Promise<void> {

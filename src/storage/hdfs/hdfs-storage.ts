@@ -17,7 +17,7 @@
 import { randomUUID } from 'node:crypto';
 import { posix } from 'node:path';
 import type { HdfsStorage as HdfsStorageSpec } from '../../api/types.ts';
-import type { Entry, FileVersion, PartWriter, PendingFile, Storage, StorageCapabilities } from '../types.ts';
+import type { Entry, FileVersion, PartWriter, PendingFile, StagedFile, Storage, StorageCapabilities } from '../types.ts';
 import { StorageError } from '../errors.ts';
 import { HdfsPartWriter } from './hdfs-part-writer.ts';
 import type { HdfsPendingFile } from './hdfs-part-writer.ts';
@@ -201,6 +201,45 @@ export class HdfsStorage implements Storage {
     } finally {
       await client.delete(tempPath).catch(() => false);
     }
+  }
+
+  /**
+   * CREATE a hidden temp file beside `path` now (the wait for completeFile happens here); then
+   * createIfAbsent is one RENAME (refused if the target exists) and put one RENAME with
+   * OVERWRITE. Both are NameNode calls only.
+   */
+  async stage(path: string, data: Uint8Array): Promise<StagedFile> {
+    const { client, loc } = this.locate(path);
+    const tempPath = posix.join(posix.dirname(loc.path), `.${posix.basename(loc.path)}${INPROGRESS}${randomUUID()}`);
+    await client.create(tempPath, data, { overwrite: true });
+    const discard = async (): Promise<void> => {
+      await client.delete(tempPath).catch(() => false);
+    };
+    /** After a RENAME whose answer was lost: our temp is gone only if it moved. */
+    const moved = async (e: unknown): Promise<void> => {
+      if (!(e instanceof WebHdfsError && e.retriable) || (await client.statOrNull(tempPath)) !== null) throw e;
+    };
+    return {
+      createIfAbsent: async () => {
+        try {
+          if (await client.rename(tempPath, loc.path)) return true;
+        } catch (e) {
+          await moved(e);
+          return true;
+        }
+        await discard();
+        if ((await client.statOrNull(loc.path)) !== null) return false;
+        throw new StorageError(`createIfAbsent ${path}: RENAME from its staged temp file was refused and the target does not exist (was the temp file removed?)`, { retriable: true });
+      },
+      put: async () => {
+        try {
+          await client.renameOverwrite(tempPath, loc.path);
+        } catch (e) {
+          await moved(e);
+        }
+      },
+      discard,
+    };
   }
 
   async put(path: string, data: Uint8Array): Promise<void> {

@@ -300,6 +300,17 @@ export class WebHdfsClient {
     return this.bool({ op: 'RENAME', method: 'PUT', path: src, idempotent: false, params: { destination: dst } });
   }
 
+  /**
+   * RENAME with `renameoptions=OVERWRITE` (HDFS rename2): atomically replaces an existing file
+   * at `dst`. Answers nothing; failure is an error (source missing: FileNotFoundException). Not
+   * retried when the answer is lost, as rename.
+   */
+  async renameOverwrite(src: string, dst: string): Promise<void> {
+    if (!dst.startsWith('/')) throw new TypeError(`HDFS rename destination must be absolute: ${dst}`);
+    const res = await this.call({ op: 'RENAME', method: 'PUT', path: src, idempotent: false, params: { destination: dst, renameoptions: 'OVERWRITE' } });
+    await res.arrayBuffer();
+  }
+
   /** DELETE. false means the path did not exist. */
   async delete(path: string, options: { recursive?: boolean } = {}): Promise<boolean> {
     return this.bool({ op: 'DELETE', method: 'DELETE', path, idempotent: true, params: { recursive: options.recursive ?? false } });

@@ -7,7 +7,8 @@
  * depends only on the Storage interface, not on the local backend's implementation.
  */
 import type { JindoNamespace } from '../../api/types.ts';
-import type { Entry, FileVersion, PartWriter, PendingFile, Storage, StorageCapabilities } from '../types.ts';
+import { stageFile } from '../staged.ts';
+import type { Entry, FileVersion, PartWriter, PendingFile, PreparedOpen, StagedFile, Storage, StorageCapabilities } from '../types.ts';
 import { JindoFsError, backendRootOf, namespaceField, resolveJindoPath } from './jindo-namespaces.ts';
 import type { ResolvedJindoPath } from './jindo-namespaces.ts';
 
@@ -16,6 +17,11 @@ export interface JindoFsBackends {
   oss(spec: JindoNamespace, field: string): Storage;
   /** Storage for local paths (block mode, under the jindofs-fuse mount). */
   local(): Storage;
+}
+
+/** The backend's preparation, for the backend path. */
+interface JindoPreparedOpen extends PreparedOpen {
+  inner: PreparedOpen | undefined;
 }
 
 export class JindoFsStorage implements Storage {
@@ -63,15 +69,32 @@ export class JindoFsStorage implements Storage {
     return { storage, pending: { ...p, target: path.backendPath }, r: path };
   }
 
-  async open(target: string): Promise<PartWriter> {
+  async prepareOpen(target: string): Promise<PreparedOpen> {
     const { storage, path } = this.resolve(target);
-    const w = await storage.open(path.backendPath);
+    const prepared: JindoPreparedOpen = { target, inner: await storage.prepareOpen?.(path.backendPath) };
+    return prepared;
+  }
+
+  async open(target: string, prepared?: PreparedOpen): Promise<PartWriter> {
+    const { storage, path } = this.resolve(target);
+    const inner = prepared?.target === target ? (prepared as JindoPreparedOpen).inner : undefined;
+    const w = await storage.open(path.backendPath, inner);
+    const seal = w.seal?.bind(w);
     return {
       get bytes() {
         return w.bytes;
       },
+      get bufferedBytes() {
+        return w.bufferedBytes;
+      },
       write: (chunk) => w.write(chunk),
       closeForCommit: async () => ({ ...(await w.closeForCommit()), target }),
+      ...(seal === undefined ? {} : {
+        seal: async () => {
+          const s = await seal();
+          return { pending: { ...s.pending, target }, durable: s.durable };
+        },
+      }),
       abort: () => w.abort(),
     };
   }
@@ -104,6 +127,11 @@ export class JindoFsStorage implements Storage {
   async put(p: string, data: Uint8Array): Promise<void> {
     const { storage, path } = this.resolve(p);
     return storage.put(path.backendPath, data);
+  }
+
+  async stage(p: string, data: Uint8Array): Promise<StagedFile> {
+    const { storage, path } = this.resolve(p);
+    return stageFile(storage, path.backendPath, data);
   }
 
   async list(dir: string): Promise<Entry[]> {

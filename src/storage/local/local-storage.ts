@@ -10,9 +10,10 @@ import { constants, createReadStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Entry, FileVersion, PartWriter, PendingFile, Storage, StorageCapabilities } from '../types.ts';
+import type { Entry, FileVersion, PartWriter, PendingFile, PreparedOpen, Storage, StorageCapabilities } from '../types.ts';
 import { StorageError } from '../errors.ts';
 import { storageErrorFrom } from '../os-error.ts';
+import { GroupSync } from './group-sync.ts';
 
 export interface LocalPendingFile extends PendingFile {
   temp: string;
@@ -91,11 +92,13 @@ class LocalPartWriter implements PartWriter {
   private readonly target: string;
   private readonly temp: string;
   private handle: fs.FileHandle;
+  private readonly sync: GroupSync;
 
-  constructor(target: string, temp: string, handle: fs.FileHandle) {
+  constructor(target: string, temp: string, handle: fs.FileHandle, sync: GroupSync) {
     this.target = target;
     this.temp = temp;
     this.handle = handle;
+    this.sync = sync;
   }
 
   async write(chunk: Uint8Array): Promise<void> {
@@ -111,11 +114,25 @@ class LocalPartWriter implements PartWriter {
   }
 
   async closeForCommit(): Promise<LocalPendingFile> {
-    await onPath(this.temp, async () => {
-      await this.handle.sync();
-      await this.handle.close();
+    const { pending, durable } = await this.seal();
+    await durable;
+    return pending;
+  }
+
+  /**
+   * Every byte was written by write(): the pending file is known now. Durable once synced
+   * (with the other files closing at this checkpoint: group-sync.ts), then closed.
+   */
+  async seal(): Promise<{ pending: LocalPendingFile; durable: Promise<void> }> {
+    const durable = onPath(this.temp, async () => {
+      try {
+        await this.sync.file(this.handle, this.temp);
+      } finally {
+        await this.handle.close();
+      }
     });
-    return { target: this.target, temp: this.temp, bytes: this.bytes };
+    durable.catch(() => {}); // the caller awaits it
+    return { pending: { target: this.target, temp: this.temp, bytes: this.bytes }, durable };
   }
 
   async abort(): Promise<void> {
@@ -124,15 +141,51 @@ class LocalPartWriter implements PartWriter {
   }
 }
 
-export class LocalStorage implements Storage {
-  readonly capabilities: StorageCapabilities = { atomicRename: true, hiddenTempFiles: true, concurrency: 32 };
+interface LocalPreparedOpen extends PreparedOpen {
+  temp: string;
+}
 
-  async open(target: string): Promise<PartWriter> {
+export interface LocalStorageOptions {
+  /** How part files and published renames are made durable (group-sync.ts). @default a GroupSync of its own */
+  sync?: GroupSync;
+}
+
+export class LocalStorage implements Storage {
+  /**
+   * concurrency 256: a checkpoint's closes and publishes are mostly waits for durability, and
+   * the more of them wait at once, the fewer syncs cover them (group-sync.ts).
+   */
+  readonly capabilities: StorageCapabilities = { atomicRename: true, hiddenTempFiles: true, concurrency: 256 };
+  readonly sync: GroupSync;
+
+  constructor(o: LocalStorageOptions = {}) {
+    this.sync = o.sync ?? new GroupSync();
+  }
+
+  async open(target: string, prepared?: PreparedOpen): Promise<PartWriter> {
+    const temp = prepared !== undefined && prepared.target === target ? (prepared as LocalPreparedOpen).temp : null;
+    if (temp !== null) {
+      // reopened, not created: an existing empty file (its creation was the cost)
+      const handle = await fs.open(temp, 'r+').catch(() => null);
+      if (handle !== null) return new LocalPartWriter(target, temp, handle, this.sync);
+    }
+    const { temp: fresh, handle } = await this.createTemp(target);
+    return new LocalPartWriter(target, fresh, handle, this.sync);
+  }
+
+  async prepareOpen(target: string): Promise<PreparedOpen> {
+    const { temp, handle } = await this.createTemp(target);
+    await handle.close();
+    const prepared: LocalPreparedOpen = { target, temp };
+    return prepared;
+  }
+
+  private async createTemp(target: string): Promise<{ temp: string; handle: fs.FileHandle }> {
     const t = toLocalPath(target);
     const dir = path.dirname(t);
     const temp = path.join(dir, `.${path.basename(t)}${INPROGRESS}${randomUUID()}`);
     const handle = await onPath(temp, () => inDir(dir, () => fs.open(temp, 'wx')));
-    return new LocalPartWriter(target, temp, handle);
+    return { temp, handle };
   }
 
   async commit(pending: PendingFile): Promise<void> {
@@ -150,7 +203,7 @@ export class LocalStorage implements Storage {
     const target = toLocalPath(p.target);
     await onPath(target, async () => {
       await fs.rename(p.temp, target);
-      await fsyncDir(path.dirname(target));
+      await this.sync.dir(path.dirname(target), st.dev);
     });
   }
 
@@ -235,13 +288,22 @@ export class LocalStorage implements Storage {
     if (data.length === 0) {
       // An empty file (a success file) has no half-written state: created in place, so a kill
       // mid-write leaves no hidden temp file behind in the partition (nothing would remove it).
-      const h = await inDir(path.dirname(target), () => fs.open(target, 'w'));
-      try {
-        await h.sync();
-      } finally {
-        await h.close();
+      // One that is there already (a partition committed again) only gets its mtime, as a
+      // rewrite would. Either way its directory is synced (with the checkpoint's others): it
+      // may be a killed process's that was never made durable.
+      const st = await fs.stat(target).catch(() => null);
+      if (st !== null && st.isFile() && st.size === 0) {
+        const now = new Date();
+        await fs.utimes(target, now, now);
+      } else {
+        const h = await inDir(path.dirname(target), () => fs.open(target, 'w'));
+        try {
+          if (st !== null) await h.sync(); // a truncated file: its new length
+        } finally {
+          await h.close();
+        }
       }
-      await fsyncDir(path.dirname(target));
+      await this.sync.dir(path.dirname(target), st?.dev ?? (await fs.stat(target)).dev);
       return;
     }
     const temp = path.join(path.dirname(target), `.${path.basename(target)}${INPROGRESS}${randomUUID()}`);
