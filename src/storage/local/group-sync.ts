@@ -51,7 +51,8 @@ function syncfsCommand(path: string): Promise<boolean> {
   });
 }
 
-async function fsyncPath(dir: string): Promise<void> {
+/** fsync(2) of a path (a directory's entries). */
+export async function fsyncPath(dir: string): Promise<void> {
   const h = await fs.open(dir, constants.O_RDONLY);
   try {
     await h.sync();

@@ -6,14 +6,14 @@
  * that skips `.`/`_` names never sees a partial file.
  */
 import { randomUUID } from 'node:crypto';
-import { constants, createReadStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import * as fs from 'node:fs/promises';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Entry, FileVersion, PartWriter, PendingFile, PreparedOpen, Storage, StorageCapabilities } from '../types.ts';
 import { StorageError } from '../errors.ts';
 import { storageErrorFrom } from '../os-error.ts';
-import { GroupSync } from './group-sync.ts';
+import { fsyncPath as fsyncDir, GroupSync } from './group-sync.ts';
 
 export interface LocalPendingFile extends PendingFile {
   temp: string;
@@ -26,14 +26,6 @@ export function toLocalPath(p: string): string {
   return p.startsWith('file:') ? fileURLToPath(p) : p;
 }
 
-async function fsyncDir(dir: string): Promise<void> {
-  const h = await fs.open(dir, constants.O_RDONLY);
-  try {
-    await h.sync();
-  } finally {
-    await h.close();
-  }
-}
 
 function isNotFound(e: unknown): boolean {
   return (e as NodeJS.ErrnoException).code === 'ENOENT';
